@@ -1,0 +1,56 @@
+"""Renders the cards the outbox sends, from what the store knows at send time."""
+
+from __future__ import annotations
+
+from bot.clock import Clock
+from bot.render import Message, render_approval_closed, render_approval_request, render_card
+from bot.settings import Settings
+from storage.store import Store
+
+
+def approver_mentions(settings: Settings) -> str:
+    """How the approvers are named on a request card: the group, else each user."""
+    if settings.bot_approver_group:
+        return f"<!subteam^{settings.bot_approver_group}>"
+    return " ".join(f"<@{u}>" for u in settings.bot_approvers) or "an approver"
+
+
+class CardRenderer:
+    def __init__(self, *, store: Store, clock: Clock, settings: Settings) -> None:
+        self._store = store
+        self._clock = clock
+        self._settings = settings
+        self.replica_costs: dict[str, float | None] = {}  # migration id → est. $/month
+
+    def status_card(self, migration_id: str, *, followable: bool = False) -> Message | None:
+        m = self._store.get_migration(migration_id)
+        if m is None:
+            return None
+        learned = self._store.median_step_seconds()
+        return render_card(
+            m,
+            self._store.step_history(migration_id),
+            now=self._clock.now(),
+            expected=learned,
+            approvals=self._store.approvals_for_migration(migration_id),
+            replica_cost=self.replica_costs.get(migration_id),
+            followable=followable,
+        )
+
+    def approval_card(self, approval_id: str) -> Message | None:
+        a = self._store.get_approval(approval_id)
+        if a is None:
+            return None
+        m = self._store.get_migration(a.migration_id)
+        now = self._clock.now()
+        if a.status != "pending":
+            return render_approval_closed(a, now=now, migration=m)
+        healthy = (now - m.completed_at).total_seconds() if m and m.completed_at else None
+        return render_approval_request(
+            a,
+            now=now,
+            approver_mentions=approver_mentions(self._settings),
+            migration=m,
+            replica_cost=self.replica_costs.get(a.migration_id),
+            healthy_for_seconds=healthy,
+        )

@@ -1,0 +1,253 @@
+"""The status card: one per migration, updated in place as the saga moves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from slack_sdk.models.blocks import Block, ButtonElement
+
+from bot import ids, steps
+from bot.render.blocks import (
+    Message,
+    actions,
+    button,
+    confirm,
+    context,
+    header,
+    lines_section,
+    message,
+)
+from bot.render.checklist import checklist_lines, has_kv, step_label
+from bot.render.text import clip, escape, est_cost, hhmm, hhmmss, mention, mentions, truncate
+from storage.records import OPEN_APPROVAL_STATUSES, Approval, StepRecord, TrackedMigration
+
+MAX_RETRIES = 5  # the server retries a failing step up to five times
+ERROR_CHARS = 600
+_ENDINGS = {
+    "completed": "Completed",
+    "aborted": "Aborted",
+    "failed": "Failed — needs manual review",
+}
+
+
+def state_words(m: TrackedMigration) -> str:
+    """`Restoring data (step 5 of 11)`, `Completed`, `Failed — needs manual review`."""
+    current = m.current_step
+    if current in _ENDINGS:
+        return _ENDINGS[current]
+    where = steps.position(current, with_kv=has_kv(m))
+    label = truncate(steps.label(current), 80)
+    return f"{label} (step {where[0]} of {where[1]})" if where else label
+
+
+def first_line(m: TrackedMigration) -> str:
+    """`app-42 · us-east-1 → eu-west-1 · Restoring data (step 5 of 11)` (not escaped)."""
+    route = f"{m.source_region or 'unknown'} → {m.dest_region or 'unknown'}"
+    if m.kind == "reverse":
+        parent = m.parent_migration_id[:8] if m.parent_migration_id else "an earlier move"
+        route += f" · Reverse of {parent}"
+    return f"{m.app_id} · {route} · {state_words(m)}"
+
+
+def _flip_time(m: TrackedMigration, history: list[StepRecord]) -> datetime | None:
+    if m.flipped_at is not None:
+        return m.flipped_at
+    for r in history:
+        if r.step == steps.CUTOVER and r.ended_at is not None and r.outcome in (None, "done"):
+            return r.ended_at
+    after = [r.started_at for r in history if r.step == "setting_up_reverse_replication"]
+    return min(after) if after else None
+
+
+def _paused_since(m: TrackedMigration, history: list[StepRecord]) -> datetime | None:
+    starts = [r.started_at for r in history if r.step == "blocking_writes"]
+    if starts:
+        return max(starts)
+    return m.step_started_at if m.current_step == "blocking_writes" else None
+
+
+def phase_lines(
+    m: TrackedMigration,
+    history: list[StepRecord],
+    *,
+    replica_cost: float | None,
+    app_writes_paused: bool | None,
+) -> list[str]:
+    """Writes, traffic and replica, in plain words."""
+    current, app = m.current_step, escape(m.app_id)
+    source, dest = (
+        escape(m.source_region or "the source"),
+        escape(m.dest_region or "the destination"),
+    )
+    lines: list[str] = []
+    if steps.writes_paused(current):
+        since = _paused_since(m, history)
+        lines.append(
+            f":double_vertical_bar: Writes paused{f' since {hhmm(since)}' if since else ''}"
+        )
+    elif app_writes_paused and not steps.is_terminal(current):
+        lines.append(
+            ":double_vertical_bar: Writes paused (Butterbase reports the app as migrating)"
+        )
+    flipped = _flip_time(m, history)
+    if current == steps.CUTOVER and m.flipped_at is None:
+        lines.append(
+            f":twisted_rightwards_arrows: Cutover in progress: traffic is moving to {dest}"
+        )
+    elif flipped is not None:
+        lines.append(f":twisted_rightwards_arrows: Traffic moved to {dest} at {hhmm(flipped)}")
+    elif current == "failed":
+        lines.append(":grey_question: Traffic may be on either region: check before acting")
+    elif steps.is_past_cutover(current):
+        lines.append(f":twisted_rightwards_arrows: Traffic moved to {dest}")
+    elif current in ("aborting", "aborted"):
+        lines.append(f":house: The app stays in {source}")
+    elif steps.may_abort(current):
+        lines.append(f":house: Still served from {source} until cutover")
+    if m.reversed_by:
+        lines.append(f":leftwards_arrow_with_hook: Reverse started: {escape(m.reversed_by[:8])}")
+    elif m.replica_state == "replicating":
+        lines.append(
+            f":floppy_disk: Source replica retained in {source} ({est_cost(replica_cost)})"
+        )
+    if m.replica_state == "torn_down":
+        at = f" at {hhmm(m.torn_down_at)}" if m.torn_down_at else ""
+        lines.append(f":wastebasket: Replica torn down{at}")
+    elif m.replica_state == "none":
+        lines.append(":no_entry_sign: No replica retained: reverse is not possible")
+    if current == "aborted":
+        paused = m.writes_paused_after_abort if app_writes_paused is None else app_writes_paused
+        if paused and m.writes_paused_after_abort:
+            lines.insert(0, alert_paused_after_abort(m))
+        elif paused:
+            lines.insert(0, f":warning: Butterbase still reports writes paused on {app}.")
+    elif steps.is_terminal(current) and app_writes_paused:
+        lines.insert(0, f":warning: Butterbase still reports writes paused on {app}.")
+    return lines
+
+
+def alert_paused_after_abort(m: TrackedMigration) -> str:
+    return (
+        f":warning: Writes are still paused on {escape(m.app_id)}: "
+        "the abort ran no compensation. On-call has been paged."
+    )
+
+
+def error_lines(m: TrackedMigration) -> list[str]:
+    """The retry in progress, or why the move ended."""
+    current = m.current_step
+    error = clip(m.last_error, ERROR_CHARS) if m.last_error else None
+    if error and m.retry_count > 0 and not steps.is_terminal(current):
+        attempt = f"attempt {m.retry_count} of {max(MAX_RETRIES, m.retry_count)}"
+        return [f":repeat: Retrying {step_label(current)} ({attempt}): {error}"]
+    if current == "failed":
+        return [f":rotating_light: Needs manual review. Last error: {error or 'none reported'}"]
+    if current == "aborting":
+        return [f":rewind: Butterbase is undoing the move. Last error: {error or 'none reported'}"]
+    if current == "aborted":
+        if m.last_error == "user_requested":
+            return [":octagonal_sign: Aborted on request."]
+        if error:
+            return [f":octagonal_sign: Aborted after repeated errors. Last error: {error}"]
+    return []
+
+
+def approval_lines(m: TrackedMigration, approvals: Sequence[Approval]) -> list[str]:
+    lines = []
+    for a in approvals:
+        if a.migration_id != m.migration_id or a.status not in OPEN_APPROVAL_STATUSES:
+            continue
+        kind = a.kind.capitalize()
+        if a.status == "executing":
+            lines.append(f":hourglass: {kind} approved by {mentions(a.approvers)} — running…")
+        else:
+            waiting = f"waiting for approval ({len(a.approvers)} of {a.required})"
+            lines.append(f":raised_hand: {kind} requested by {mention(a.requester)} — {waiting}")
+    return lines
+
+
+def card_body(
+    m: TrackedMigration,
+    history: list[StepRecord],
+    *,
+    now: datetime,
+    expected: Mapping[str, float],
+    approvals: Sequence[Approval],
+    replica_cost: float | None,
+    app_writes_paused: bool | None,
+) -> tuple[str, list[Block]]:
+    """The card without its buttons: (fallback text, blocks)."""
+    first = first_line(m)
+    status = phase_lines(m, history, replica_cost=replica_cost, app_writes_paused=app_writes_paused)
+    errors = error_lines(m)
+    blocks: list[Block] = [header(first)]
+    blocks.append(lines_section(checklist_lines(m, history, now=now, expected=expected)))
+    if status or errors:
+        blocks.append(lines_section([*status, *errors]))
+    pending = approval_lines(m, approvals)
+    if pending:
+        blocks.append(lines_section(pending))
+    who = mention(m.requester) if m.requester and not m.adopted else "started outside Slack"
+    blocks.append(context(who, f"`{escape(m.short_id)}`", f"updated {hhmmss(now)}"))
+    alerts = [line for line in [*status, *errors] if line.startswith((":warning:", ":repeat:"))]
+    text = "\n".join([escape(first), *alerts])
+    return text, blocks
+
+
+def card_buttons(
+    m: TrackedMigration, approvals: Sequence[Approval], *, followable: bool
+) -> list[ButtonElement]:
+    current, value = m.current_step, m.migration_id
+    buttons: list[ButtonElement] = []
+    if steps.may_abort(current):
+        source = m.source_region or "the source region"
+        ask = confirm(
+            f"Abort the move of {m.app_id}?",
+            f"Stops the move before cutover. The app stays in {escape(source)}. "
+            "Butterbase runs no clean-up on abort: if writes are paused, they may stay "
+            "paused until on-call steps in.",
+            yes="Abort the move",
+            no="Keep going",
+        )
+        buttons.append(button("Abort", ids.ABORT, value, style="danger", confirm=ask))
+    open_kinds = {
+        a.kind
+        for a in approvals
+        if a.migration_id == m.migration_id and a.status in OPEN_APPROVAL_STATUSES
+    }
+    if current == "completed" and m.replica_state == "replicating" and m.reversed_by is None:
+        if "reverse" not in open_kinds:
+            buttons.append(button("Request reverse", ids.REQUEST_REVERSE, value))
+        if "teardown" not in open_kinds:
+            buttons.append(button("Request teardown", ids.REQUEST_TEARDOWN, value))
+    buttons.append(button("Refresh", ids.REFRESH, value))
+    if followable:
+        buttons.append(button("Follow in this channel", ids.FOLLOW, value))
+    return buttons
+
+
+def render_card(
+    m: TrackedMigration,
+    history: list[StepRecord],
+    *,
+    now: datetime,
+    expected: Mapping[str, float],
+    approvals: Sequence[Approval] = (),
+    replica_cost: float | None = None,
+    app_writes_paused: bool | None = None,
+    followable: bool = False,
+) -> Message:
+    """The status card, with the buttons that fit the phase and only those."""
+    text, blocks = card_body(
+        m,
+        history,
+        now=now,
+        expected=expected,
+        approvals=approvals,
+        replica_cost=replica_cost,
+        app_writes_paused=app_writes_paused,
+    )
+    block_id = ids.versioned_block_id(ids.CARD_ACTIONS, m.migration_id, m.card_version)
+    blocks.append(actions(card_buttons(m, approvals, followable=followable), block_id=block_id))
+    return message(text, blocks)

@@ -1,0 +1,119 @@
+"""Assembles the running bot from settings: store, clients, tracker, outbox, Bolt app,
+web server and the scheduler's jobs. Tests and the sandbox build one too."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+import httpx
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from slack_sdk.web.async_client import AsyncWebClient
+from starlette.applications import Starlette
+
+from bot.app import create_app
+from bot.butterbase import ButterbaseClient
+from bot.cards import CardRenderer
+from bot.clock import Clock, SystemClock
+from bot.deps import Deps
+from bot.directory import Directory
+from bot.outbox import Outbox
+from bot.regions import RegionCache
+from bot.settings import Settings
+from bot.tracker import Tracker
+from bot.web import create_web
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+Job = tuple[Callable[[], Awaitable[None]], float]  # (coroutine function, interval seconds)
+
+
+class Runtime:
+    """Everything the bot runs. `web` is the ASGI app; its lifespan starts the jobs."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        butterbase_transport: httpx.AsyncBaseTransport | None = None,
+        post_interval: float = 1.0,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.store = Store(settings.bot_db_path, clock=self.clock)
+        key = (
+            settings.butterbase_api_key.get_secret_value() if settings.butterbase_api_key else None
+        )
+        self.butterbase = ButterbaseClient(
+            base_url=settings.butterbase_api_url, api_key=key, transport=butterbase_transport
+        )
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+        self.slack = AsyncWebClient(token=token, base_url=settings.slack_api_url)
+        self.cards = CardRenderer(store=self.store, clock=self.clock, settings=settings)
+        self.outbox = Outbox(
+            store=self.store,
+            slack=self.slack,
+            clock=self.clock,
+            cards=self.cards,
+            post_interval=post_interval,
+        )
+        self.tracker = Tracker(
+            store=self.store,
+            butterbase=self.butterbase,
+            clock=self.clock,
+            poll_seconds=settings.bot_poll_seconds,
+            oncall_group=settings.bot_oncall_group,
+            on_change=self.outbox.wake,
+        )
+        self.deps = Deps(
+            settings=settings,
+            store=self.store,
+            butterbase=self.butterbase,
+            clock=self.clock,
+            slack=self.slack,
+            outbox=self.outbox,
+            tracker=self.tracker,
+            regions=RegionCache(butterbase=self.butterbase, clock=self.clock),
+            directory=Directory(slack=self.slack, clock=self.clock),
+            cards=self.cards,
+        )
+        self.app = create_app(self.deps)
+        self.jobs: list[Job] = [(self.tracker.poll_all, settings.bot_poll_seconds)]
+        self._scheduler: AsyncIOScheduler | None = None
+        self._outbox_task: asyncio.Task[None] | None = None
+        self.web: Starlette = create_web(
+            self.app, self.deps, on_start=self.start, on_stop=self.stop
+        )
+
+    async def start(self) -> None:
+        """Start the scheduler's jobs and the outbox sender (idempotent)."""
+        if self._scheduler is not None:
+            return
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+        for func, seconds in self.jobs:
+            self._scheduler.add_job(
+                func,
+                "interval",
+                seconds=seconds,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+                next_run_time=self.clock.now(),
+            )
+        self._scheduler.start()
+        self._outbox_task = asyncio.create_task(self.outbox.run())
+        log.info("bot started: %d migrations followed", len(self.store.polling_migrations()))
+
+    async def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+        self.outbox.stop()
+        if self._outbox_task is not None:
+            await asyncio.gather(self._outbox_task, return_exceptions=True)
+            self._outbox_task = None
+        await self.butterbase.aclose()
+        self.store.close()

@@ -1,0 +1,257 @@
+"""The tracker: polls every followed migration and turns each change into store
+writes and Slack messages (through the outbox), in one transaction per change.
+
+It holds no record across an `await`: each poll reads the migration from the store
+again after the HTTP call, so concurrent writers (the outbox saving a card's ts,
+a handler adopting a migration) are never overwritten.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from bot import replies, steps
+from bot.butterbase import ButterbaseClient
+from bot.clock import Clock
+from bot.errors import ButterbaseError, NotFound
+from bot.models import MigrationStatus
+from bot.tracking import Observation, observe
+from storage.records import AuditEntry, OutboxItem, StepRecord, TrackedMigration
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def reply_item(
+    m: TrackedMigration, reply: replies.Reply, now: datetime, *, key: str | None = None
+) -> OutboxItem:
+    """An outbox entry for a thread reply of `m` (deduplicated by its key)."""
+    return OutboxItem(
+        kind="broadcast" if reply.broadcast else "reply",
+        channel_id=m.channel_id,
+        migration_id=m.migration_id,
+        payload={"text": reply.text},
+        dedupe_key=f"{m.migration_id}:{key or reply.key}",
+        created_at=now,
+    )
+
+
+def card_item(m: TrackedMigration, now: datetime) -> OutboxItem:
+    return OutboxItem(
+        kind="card", channel_id=m.channel_id, migration_id=m.migration_id, created_at=now
+    )
+
+
+class Tracker:
+    """Polls the migrations the bot follows; `poll_all()` is the scheduler's job."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        butterbase: ButterbaseClient,
+        clock: Clock,
+        poll_seconds: float,
+        oncall_group: str = "",
+        stuck_factor: float = 3.0,
+        concurrency: int = 100,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        self._store = store
+        self._butterbase = butterbase
+        self._clock = clock
+        self._poll_seconds = poll_seconds
+        self._oncall = oncall_group
+        self._stuck_factor = stuck_factor
+        self._limit = asyncio.Semaphore(concurrency)
+        self._in_flight: set[str] = set()
+        self._on_change = on_change or (lambda: None)
+        self.polls = 0  # status reads made (benchmarks report it)
+
+    async def poll_all(self) -> None:
+        """One round: every followed migration not already being polled, concurrently."""
+        due = [m for m in self._store.polling_migrations() if m.migration_id not in self._in_flight]
+        if due:
+            await asyncio.gather(*(self._guarded(m.migration_id, m.app_id) for m in due))
+
+    async def poll_now(self, migration_id: str) -> None:
+        """Poll one migration straight away (after a command changed it, or Refresh)."""
+        m = self._store.get_migration(migration_id)
+        if m is not None and m.migration_id not in self._in_flight:
+            await self._guarded(m.migration_id, m.app_id)
+
+    async def _guarded(self, migration_id: str, app_id: str) -> None:
+        self._in_flight.add(migration_id)
+        try:
+            async with self._limit:
+                await self._poll(migration_id, app_id)
+        except Exception:
+            log.exception("tracking %s failed", migration_id)
+        finally:
+            self._in_flight.discard(migration_id)
+
+    async def _poll(self, migration_id: str, app_id: str) -> None:
+        m = self._store.get_migration(migration_id)
+        if m is None or not m.polling:
+            return
+        if steps.is_terminal(m.current_step):
+            await self._check_writes(migration_id, app_id)
+            return
+        try:
+            self.polls += 1
+            status = await self._butterbase.status(app_id, migration_id)
+        except NotFound:
+            self._gone(migration_id)
+            return
+        except ButterbaseError as exc:
+            self._unreachable(migration_id, str(exc))
+            return
+        self._seen(migration_id, status)
+
+    def _seen(self, migration_id: str, status: MigrationStatus) -> None:
+        m = self._store.get_migration(migration_id)  # fresh: no await since this read
+        if m is None:
+            return
+        now = self._clock.now()
+        outbox: list[OutboxItem] = []
+        if m.unreachable_since is not None:
+            down = (now - m.unreachable_since).total_seconds()
+            outbox.append(
+                reply_item(
+                    m,
+                    replies.outage_over(down),
+                    now,
+                    key=f"outage-over:{m.unreachable_since.isoformat()}",
+                )
+            )
+            m.unreachable_since = None
+        obs = observe(
+            m,
+            status,
+            now=now,
+            poll_seconds=self._poll_seconds,
+            expected=self.expected(),
+            stuck_factor=self._stuck_factor,
+        )
+        new = obs.migration
+        for event in obs.events:
+            outbox.append(
+                reply_item(new, replies.reply_for(event, new, oncall_group=self._oncall), now)
+            )
+        audit = [
+            AuditEntry(
+                at=now,
+                actor="bot",
+                action=f"migration.{e.kind}",
+                migration_id=new.migration_id,
+                app_id=new.app_id,
+                detail={"error": e.error} if e.error else {},
+            )
+            for e in obs.events
+            if hasattr(e, "kind")
+        ]
+        if obs.card_changed:
+            outbox.append(card_item(new, now))
+        if obs.terminal_now:
+            outbox.append(reply_item(new, self._summary(new, obs, now), now))
+        self._store.apply(
+            migration=new,
+            steps_opened=obs.steps_opened,
+            steps_closed=obs.steps_closed,
+            outbox=outbox,
+            audit=audit,
+        )
+        if outbox:
+            self._on_change()
+
+    def _summary(self, m: TrackedMigration, obs: Observation, now: datetime) -> replies.Reply:
+        history = self._store.step_history(m.migration_id)
+        closed = {(mid, step): (at, outcome) for mid, step, at, outcome in obs.steps_closed}
+        merged: list[StepRecord] = []
+        for record in [*history, *obs.steps_opened]:
+            if record.ended_at is None and (record.migration_id, record.step) in closed:
+                at, outcome = closed[(record.migration_id, record.step)]
+                record = record.model_copy(update={"ended_at": at, "outcome": outcome})
+            merged.append(record)
+        approvals = self._store.approvals_for_migration(m.migration_id)
+        if m.parent_migration_id:
+            approvals += [
+                a
+                for a in self._store.approvals_for_migration(m.parent_migration_id)
+                if a.kind == "reverse"
+            ]
+        return replies.summary(m, merged, approvals, now=now)
+
+    def expected(self) -> dict[str, float]:
+        """Expected step durations: medians of earlier moves, else the defaults."""
+        learned = self._store.median_step_seconds()
+        return {
+            name: learned.get(name, info.expected_seconds) for name, info in steps.STEPS.items()
+        } | learned
+
+    def _gone(self, migration_id: str) -> None:
+        m = self._store.get_migration(migration_id)
+        if m is None:
+            return
+        now = self._clock.now()
+        m.not_found = True
+        m.polling = False
+        m.card_version += 1
+        self._store.apply(
+            migration=m,
+            outbox=[reply_item(m, replies.not_found(m), now), card_item(m, now)],
+            audit=[
+                AuditEntry(
+                    at=now,
+                    actor="bot",
+                    action="migration.not_found",
+                    migration_id=m.migration_id,
+                    app_id=m.app_id,
+                )
+            ],
+        )
+        self._on_change()
+
+    def _unreachable(self, migration_id: str, error: str) -> None:
+        m = self._store.get_migration(migration_id)
+        if m is None or m.unreachable_since is not None:
+            return  # one notice per outage per thread
+        now = self._clock.now()
+        m.unreachable_since = now
+        self._store.apply(
+            migration=m,
+            outbox=[reply_item(m, replies.outage(error), now, key=f"outage:{now.isoformat()}")],
+        )
+        self._on_change()
+
+    async def _check_writes(self, migration_id: str, app_id: str) -> None:
+        """After a user's abort: are the app's writes still paused? Say so once, and once
+        more when they flow again."""
+        try:
+            app = await self._butterbase.app(app_id)
+        except ButterbaseError as exc:
+            self._unreachable(migration_id, str(exc))
+            return
+        m = self._store.get_migration(migration_id)
+        if m is None:
+            return
+        now = self._clock.now()
+        paused = app is not None and app.writes_paused
+        outbox: list[OutboxItem] = []
+        if paused and not m.writes_paused_after_abort:
+            m.writes_paused_after_abort = True
+            outbox.append(reply_item(m, replies.writes_still_paused(m, self._oncall), now))
+        elif not paused:
+            if m.writes_paused_after_abort:
+                outbox.append(reply_item(m, replies.writes_resumed(m), now))
+            m.writes_paused_after_abort = False
+            m.polling = False
+        if outbox:
+            m.card_version += 1
+            outbox.append(card_item(m, now))
+        self._store.apply(migration=m, outbox=outbox)
+        if outbox:
+            self._on_change()

@@ -1,0 +1,63 @@
+"""The HTTP face of the bot: `POST /slack/events`, `GET /healthz` (and `GET /metrics`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.deps import Deps
+
+
+def create_web(
+    app: AsyncApp,
+    deps: Deps,
+    *,
+    on_start: Callable[[], Awaitable[None]] | None = None,
+    on_stop: Callable[[], Awaitable[None]] | None = None,
+    metrics: Callable[[], tuple[bytes, str]] | None = None,
+) -> Starlette:
+    handler = AsyncSlackRequestHandler(app)
+
+    async def events(request: Request) -> Response:
+        return await handler.handle(request)
+
+    async def healthz(request: Request) -> Response:
+        depth, age = deps.store.outbox_stats(deps.clock.now())
+        body: dict[str, Any] = {
+            "ok": True,
+            "tracked": len(deps.store.polling_migrations()),
+            "outbox_depth": depth,
+            "outbox_oldest_seconds": round(age, 1),
+        }
+        return JSONResponse(body)
+
+    async def metrics_route(request: Request) -> Response:
+        assert metrics is not None
+        payload, content_type = metrics()
+        return Response(payload, media_type=content_type)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if on_start:
+            await on_start()
+        try:
+            yield
+        finally:
+            if on_stop:
+                await on_stop()
+
+    routes = [
+        Route("/slack/events", events, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+    if metrics is not None:
+        routes.append(Route("/metrics", metrics_route, methods=["GET"]))
+    return Starlette(routes=routes, lifespan=lifespan)

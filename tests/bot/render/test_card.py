@@ -1,0 +1,267 @@
+"""The status card: what a person reads in its first line, phase lines and checklist."""
+
+import pytest
+
+from bot import steps
+from bot.render import render_card
+from tests.bot.render.builders import (
+    FLOW,
+    FLOW_KV,
+    MID,
+    approval,
+    approve,
+    at,
+    check_limits,
+    history,
+    migration,
+    sections,
+)
+
+HEADLINE = "app-42 · us-east-1 → eu-west-1 · "
+
+
+def card(m, **kw):
+    kw.setdefault("now", at(len(m.seen_steps) + 2))
+    kw.setdefault("expected", {})
+    msg = render_card(m, history(m), **kw)
+    check_limits(msg)
+    return msg
+
+
+def first_line(msg):
+    assert msg.blocks[0]["type"] == "header"
+    line = msg.blocks[0]["text"]["text"]
+    assert msg.text.split("\n")[0] == line
+    return line
+
+
+@pytest.mark.parametrize(
+    ("step", "words"),
+    [
+        ("requested", "Requested (step 1 of 11)"),
+        ("reserving_dest", "Reserving the destination (step 2 of 11)"),
+        ("blocking_writes", "Blocking writes (step 3 of 11)"),
+        ("restoring_data", "Restoring data (step 5 of 11)"),
+        ("copying_runtime", "Copying the runtime (step 7 of 11)"),
+        ("flipping_routing", "Flipping routing (cutover) (step 8 of 11)"),
+        ("setting_up_reverse_replication", "Setting up reverse replication (step 9 of 11)"),
+        ("unblocking_writes", "Unblocking writes (step 10 of 11)"),
+        ("completed", "Completed"),
+    ],
+)
+def test_first_line_says_where_the_move_is(step, words):
+    assert first_line(card(migration(step))) == HEADLINE + words
+
+
+def test_kv_steps_count_thirteen():
+    msg = card(migration("dumping_kv", flow=FLOW_KV))
+    assert first_line(msg) == HEADLINE + "Dumping key-value data (step 6 of 13)"
+    assert "Restoring key-value data" in sections(msg)
+
+
+def test_endings():
+    aborted = migration("aborted", before=FLOW[:4], last_error="user_requested")
+    failed = migration("failed", before=FLOW[:9], last_error="replication lag")
+    assert first_line(card(aborted)) == HEADLINE + "Aborted"
+    assert first_line(card(failed)) == HEADLINE + "Failed — needs manual review"
+
+
+def test_unknown_step_is_humanised_and_placed_after_the_step_before_it():
+    m = migration("warming_caches", before=FLOW[:7])
+    msg = card(m, expected={"warming_caches": 60})
+    assert first_line(msg) == HEADLINE + "Warming caches"
+    checklist = msg.blocks[1]["text"]["text"].split("\n")
+    running = [i for i, line in enumerate(checklist) if "Warming caches" in line]
+    assert running == [7]  # right after "Copying the runtime"
+    assert checklist[7].startswith(":arrows_counterclockwise: *Warming caches* — ")
+    assert "usually ~1m" in checklist[7]
+    assert checklist[6] == ":white_check_mark: Copying the runtime — 1m"
+    assert checklist[8] == ":white_circle: Flipping routing (cutover)"
+
+
+def test_reverse_names_its_forward_move():
+    m = migration(
+        "restoring_data",
+        kind="reverse",
+        parent_migration_id="1a2b3c4d-0000-0000-0000-000000000000",
+        source_region="eu-west-1",
+        dest_region="us-east-1",
+    )
+    assert first_line(card(m)) == (
+        "app-42 · eu-west-1 → us-east-1 · Reverse of 1a2b3c4d · Restoring data (step 5 of 11)"
+    )
+
+
+def test_checklist_done_running_to_come():
+    m = migration("restoring_data", step_started_at=at(4))
+    msg = card(m, now=at(7), expected={"restoring_data": 420})
+    lines = msg.blocks[1]["text"]["text"].split("\n")
+    assert lines[0] == ":white_check_mark: Requested — 1m"
+    assert lines[3] == ":white_check_mark: Dumping data — 1m"
+    assert lines[4] == ":arrows_counterclockwise: *Restoring data* — 3m so far (usually ~7m)"
+    assert lines[5] == ":white_circle: Copying blobs"
+    assert lines[-1] == ":white_circle: Completed"
+
+
+def test_a_step_running_far_too_long_says_so():
+    m = migration("restoring_data", step_started_at=at(4))
+    line = card(m, now=at(40), expected={"restoring_data": 420}).blocks[1]["text"]["text"]
+    assert "36m so far (longer than usual) (usually ~7m)" in line
+
+
+def test_failed_marks_where_it_stopped_and_what_did_not_run():
+    m = migration("failed", before=FLOW[:9], last_error="replication lag")
+    lines = card(m).blocks[1]["text"]["text"].split("\n")
+    assert ":x: Setting up reverse replication — stopped here" in lines
+    assert ":heavy_minus_sign: Unblocking writes (not run)" in lines
+    assert not any("Completed" in line for line in lines)
+
+
+def test_writes_paused_since_the_block_began():
+    text = sections(card(migration("dumping_data")))
+    assert ":double_vertical_bar: Writes paused since 10:02 UTC" in text
+    assert "Still served from us-east-1 until cutover" in text
+    assert "Writes paused" not in sections(card(migration("reserving_dest")))
+
+
+def test_unknown_step_with_the_app_reported_migrating_says_writes_are_paused():
+    m = migration("warming_caches", before=FLOW[:5])
+    assert "Writes paused (Butterbase reports the app as migrating)" in sections(
+        card(m, app_writes_paused=True)
+    )
+
+
+def test_traffic_moved_at_cutover_time():
+    m = migration("unblocking_writes", flipped_at=at(8))
+    text = sections(card(m))
+    assert "Traffic moved to eu-west-1 at 10:08 UTC" in text
+    assert "Writes paused since 10:02 UTC" in text
+    text = sections(card(migration("flipping_routing")))
+    assert "Cutover in progress: traffic is moving to eu-west-1" in text
+
+
+def test_traffic_moved_time_from_history_when_the_api_gave_none():
+    m = migration("completed", completed_at=at(10), replica_state="replicating")
+    assert "Traffic moved to eu-west-1 at 10:08 UTC" in sections(card(m))
+
+
+def test_completed_with_replica_retained_shows_its_cost():
+    m = migration("completed", completed_at=at(10), replica_state="replicating")
+    text = sections(card(m, replica_cost=42.5))
+    assert "Source replica retained in us-east-1 (est. $42.50/month)" in text
+    assert ":white_check_mark: *Completed* at 10:10 UTC" in text
+    assert "Writes paused" not in text
+
+
+def test_unknown_cost_is_never_zero():
+    m = migration("completed", replica_state="replicating")
+    text = sections(card(m, replica_cost=None))
+    assert "Source replica retained in us-east-1 (est. cost unknown)" in text
+    assert "$0" not in text
+
+
+@pytest.mark.parametrize(
+    ("state", "extra", "expected", "absent"),
+    [
+        ("none", {}, "No replica retained: reverse is not possible", "retained in"),
+        ("torn_down", {"torn_down_at": at(40)}, "Replica torn down at 10:40 UTC", "retained in"),
+        ("replicating", {"reversed_by": "9f9f9f9f-1111"}, "Reverse started: 9f9f9f9f", "retained in"),
+    ],
+)
+def test_completed_replica_states(state, extra, expected, absent):
+    text = sections(card(migration("completed", replica_state=state, **extra), replica_cost=3.0))
+    assert expected in text
+    assert absent not in text
+
+
+def test_retrying_shows_the_error_and_the_attempt_in_the_card_and_the_text():
+    m = migration("copying_blobs", last_error="S3 throttled <SlowDown>", retry_count=3)
+    msg = card(m)
+    line = "Retrying Copying blobs (attempt 3 of 5): S3 throttled &lt;SlowDown&gt;"
+    assert line in sections(msg)
+    assert line in msg.text
+
+
+def test_an_error_kept_after_a_transition_is_not_a_retry():
+    m = migration("copying_runtime", last_error="old error", retry_count=0)
+    assert "Retrying" not in sections(card(m))
+
+
+def test_aborted_on_request():
+    m = migration("aborted", before=FLOW[:2], last_error="user_requested")
+    text = sections(card(m))
+    assert "Aborted on request." in text
+    assert "The app stays in us-east-1" in text
+    assert ":warning:" not in text
+
+
+def test_aborted_with_writes_still_paused_is_loud():
+    m = migration(
+        "aborted", before=FLOW[:4], last_error="user_requested", writes_paused_after_abort=True
+    )
+    msg = card(m)
+    warning = (
+        ":warning: Writes are still paused on app-42: the abort ran no compensation. "
+        "On-call has been paged."
+    )
+    assert warning in sections(msg)
+    assert warning in msg.text
+    assert msg.text.startswith(HEADLINE + "Aborted\n")
+    # once the app reads as ready again, the warning goes
+    assert ":warning:" not in sections(card(m, app_writes_paused=False))
+
+
+def test_aborted_after_repeated_errors():
+    m = migration("aborted", before=FLOW[:3], last_error="disk full")
+    assert "Aborted after repeated errors. Last error: disk full" in sections(card(m))
+
+
+def test_aborting_is_compensation_in_progress():
+    m = migration("aborting", before=FLOW[:4], last_error="disk full")
+    msg = card(m)
+    assert first_line(msg) == HEADLINE + "Aborting (compensating)"
+    text = sections(msg)
+    assert "Butterbase is undoing the move. Last error: disk full" in text
+    assert ":arrows_counterclockwise: *Aborting (compensating)*" in text
+
+
+def test_failed_needs_manual_review_with_its_error():
+    m = migration("failed", before=FLOW[:9], last_error="replication lag")
+    text = sections(card(m))
+    assert "Needs manual review. Last error: replication lag" in text
+    assert "Traffic moved to eu-west-1 at 10:08 UTC" in text
+
+
+def test_failed_at_cutover_does_not_claim_traffic_moved():
+    m = migration("failed", before=FLOW[:8], last_error="dns timeout")
+    records = history(m)
+    records[-1] = records[-1].model_copy(update={"outcome": "failed"})
+    msg = render_card(m, records, now=at(12), expected={})
+    text = sections(msg)
+    assert "Traffic may be on either region: check before acting" in text
+    assert ":x: Flipping routing (cutover) — stopped here" in text
+    assert "Traffic moved" not in text
+
+
+def test_context_names_the_requester_the_id_and_the_time():
+    msg = card(migration("dumping_data"), now=at(7.5))
+    assert msg.blocks[-2]["type"] == "context"
+    assert msg.blocks[-2]["elements"][0]["text"] == "<@U_REQ> · `7a0c1234` · updated 10:07:30 UTC"
+    adopted = card(migration("dumping_data", requester=None, adopted=True))
+    assert "started outside Slack · `7a0c1234`" in sections(adopted)
+
+
+def test_open_approvals_are_listed():
+    m = migration("completed", replica_state="replicating")
+    pending = approval("teardown", decisions=[approve("U_APP1", 21)])
+    running = approval("reverse", "executing", approval_id="ap-2", decisions=[approve("U_A", 21)])
+    closed = approval("reverse", "denied", approval_id="ap-3")
+    text = sections(card(m, approvals=[pending, running, closed]))
+    assert "Teardown requested by <@U_REQ> — waiting for approval (1 of 2)" in text
+    assert "Reverse approved by <@U_A> — running…" in text
+    assert text.count("Reverse") == 1
+
+
+def test_steps_model_agrees_with_the_card():
+    assert steps.position("restoring_data") == (5, 11)
+    assert MID.startswith(migration().short_id)

@@ -27,16 +27,14 @@ def create_app(deps: Deps) -> AsyncApp:
     from handlers import register
 
     settings = deps.settings
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
     app = AsyncApp(
-        token=token,
+        token=None,  # the client carries it
         signing_secret=secret,
         client=deps.slack,
         request_verification_enabled=True,
-        token_verification_enabled=False,
         process_before_response=False,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("bot.bolt"),

@@ -8,30 +8,18 @@ did not take effect, and an ambiguous outcome is settled by reading state back.
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
 import random
-import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Self, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from bot import steps
 from bot.clock import Clock, SystemClock
-from bot.errors import (
-    AmbiguousResult,
-    ButterbaseError,
-    Conflict,
-    describe_transport,
-    from_response,
-    transport_error,
-    unexpected,
-)
+from bot.errors import AmbiguousResult, ButterbaseError, Conflict
 from bot.models import (
     AbortAccepted,
     App,
@@ -41,15 +29,9 @@ from bot.models import (
     SourceReplica,
     TeardownDone,
 )
-from bot.retry import RetryPolicy, with_retries
+from bot.retry import Call, OnRequest, RetryPolicy, Sender
 
-logger = logging.getLogger(__name__)
-M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
-OnRequest = Callable[[str, str, int | None, float], None]
-
-# Failures after which the request certainly never reached the server.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class _Regions(BaseModel):
@@ -72,20 +54,6 @@ def _seg(value: str) -> str:
     return quote(str(value), safe="")
 
 
-@dataclass(frozen=True)
-class _Call:
-    route: str
-    method: str
-    path: str
-    attempted: str | None = None  # set for a mutating call: what was asked, in words
-    body: dict[str, Any] | None = None
-    auth: bool = True
-
-    @property
-    def mutating(self) -> bool:
-        return self.attempted is not None
-
-
 class ButterbaseClient:
     """Butterbase's migration routes as typed async methods."""
 
@@ -104,31 +72,32 @@ class ButterbaseClient:
         rng: random.Random | None = None,
         on_request: OnRequest | None = None,
         clock: Clock | None = None,
-        regions_ttl: float = 60.0,
     ) -> None:
         self._base_url = base_url
-        self._api_key = api_key or None
-        self._policy = RetryPolicy(
-            max_attempts=max_attempts,
-            backoff_base=backoff_base,
-            backoff_cap=backoff_cap,
-            max_wait=max_wait,
-        )
-        self._sleep = sleep
-        self._rng = rng or random.Random()
-        self._on_request = on_request
-        self._clock: Clock = clock or SystemClock()
-        self._regions_ttl = regions_ttl
-        self._regions: tuple[float, list[str]] | None = None
+        self._has_key = bool(api_key)
         self._http = httpx.AsyncClient(
             base_url=base_url,
             transport=transport,
             timeout=httpx.Timeout(timeout),
             headers={"Accept": "application/json", "User-Agent": "butterbase-migrations-bot"},
         )
+        self._sender = Sender(
+            http=self._http,
+            api_key=api_key or None,
+            policy=RetryPolicy(
+                max_attempts=max_attempts,
+                backoff_base=backoff_base,
+                backoff_cap=backoff_cap,
+                max_wait=max_wait,
+            ),
+            sleep=sleep,
+            rng=rng or random.Random(),
+            clock=clock or SystemClock(),
+            on_request=on_request,
+        )
 
     def __repr__(self) -> str:
-        key = "set" if self._api_key else "none"
+        key = "set" if self._has_key else "none"
         return f"ButterbaseClient(base_url={self._base_url!r}, api_key=<{key}>)"
 
     async def aclose(self) -> None:
@@ -148,37 +117,33 @@ class ButterbaseClient:
     # --- reads -------------------------------------------------------------
 
     async def regions(self) -> list[str]:
-        """The region slugs a move may go to (cached for `regions_ttl` seconds)."""
-        now = self._clock.now().timestamp()
-        if self._regions is not None and now - self._regions[0] < self._regions_ttl:
-            return list(self._regions[1])
-        answer = await self._request(_Call("regions", "GET", "/v1/regions", auth=False), _Regions)
-        self._regions = (now, list(answer.regions))
-        return list(answer.regions)
+        """The region slugs a move may go to (uncached: bot.regions.RegionCache caches)."""
+        call = Call("regions", "GET", "/v1/regions", auth=False)
+        return (await self._sender.send(call, _Regions)).regions
 
     async def apps(self) -> list[App]:
-        return (await self._request(_Call("apps", "GET", "/apps"), _Apps)).apps
+        return (await self._sender.send(Call("apps", "GET", "/apps"), _Apps)).apps
 
     async def app(self, app_id: str) -> App | None:
         return next((app for app in await self.apps() if app.id == app_id), None)
 
     async def status(self, app_id: str, migration_id: str) -> MigrationStatus:
         path = f"/v1/apps/{_seg(app_id)}/migrations/{_seg(migration_id)}"
-        return await self._request(_Call("status", "GET", path), MigrationStatus)
+        return await self._sender.send(Call("status", "GET", path), MigrationStatus)
 
     async def active(self, app_id: str) -> MigrationStatus | None:
         """The app's running migration started with this key (others' are not shown)."""
         path = f"/v1/apps/{_seg(app_id)}/migrations/active"
-        return (await self._request(_Call("active", "GET", path), _Active)).migration
+        return (await self._sender.send(Call("active", "GET", path), _Active)).migration
 
     async def source_replicas(self) -> list[SourceReplica]:
-        call = _Call("replicas", "GET", "/v1/source-replicas")
-        return (await self._request(call, _Replicas)).source_replicas
+        call = Call("replicas", "GET", "/v1/source-replicas")
+        return (await self._sender.send(call, _Replicas)).source_replicas
 
     # --- mutations ---------------------------------------------------------
 
     async def move(self, app_id: str, dest_region: str) -> MoveAccepted:
-        call = _Call(
+        call = Call(
             "move",
             "POST",
             f"/v1/apps/{_seg(app_id)}/move",
@@ -186,7 +151,7 @@ class ButterbaseClient:
             body={"dest_region": dest_region},
         )
         try:
-            return await self._request(call, MoveAccepted)
+            return await self._sender.send(call, MoveAccepted)
         except AmbiguousResult as first:
             if found := await self._moving_to(app_id, dest_region, first):
                 return found
@@ -194,7 +159,7 @@ class ButterbaseClient:
                 raise
         # The first request evidently started nothing: send it once more.
         try:
-            return await self._request(call, MoveAccepted)
+            return await self._sender.send(call, MoveAccepted)
         except (AmbiguousResult, Conflict) as again:
             unsure = again if isinstance(again, AmbiguousResult) else None
             if found := await self._moving_to(app_id, dest_region, unsure):
@@ -203,10 +168,10 @@ class ButterbaseClient:
 
     async def abort(self, app_id: str, migration_id: str) -> AbortAccepted:
         path = f"/v1/apps/{_seg(app_id)}/migrations/{_seg(migration_id)}/abort"
-        call = _Call("abort", "POST", path, attempted=f"abort migration {migration_id}")
+        call = Call("abort", "POST", path, attempted=f"abort migration {migration_id}")
         done = AbortAccepted(migration_id=migration_id, status="aborted")
         try:
-            return await self._request(call, AbortAccepted)
+            return await self._sender.send(call, AbortAccepted)
         except AmbiguousResult as first:
             state = await self._settle(first, self.status(app_id, migration_id))
             if _aborted_by_user(state):
@@ -216,7 +181,7 @@ class ButterbaseClient:
             if not steps.may_abort(state.current_step):
                 raise _not_abortable(state) from first
         try:
-            return await self._request(call, AbortAccepted)
+            return await self._sender.send(call, AbortAccepted)
         except AmbiguousResult as again:
             state = await self._settle(again, self.status(app_id, migration_id))
             if _aborted_by_user(state):
@@ -226,9 +191,9 @@ class ButterbaseClient:
     async def reverse(self, app_id: str, migration_id: str) -> ReverseAccepted:
         """Start the way back; never sent twice (a second call would start a second move)."""
         path = f"/v1/apps/{_seg(app_id)}/migrations/{_seg(migration_id)}/reverse"
-        call = _Call("reverse", "POST", path, attempted=f"reverse migration {migration_id}")
+        call = Call("reverse", "POST", path, attempted=f"reverse migration {migration_id}")
         try:
-            return await self._request(call, ReverseAccepted)
+            return await self._sender.send(call, ReverseAccepted)
         except AmbiguousResult as first:
             forward = await self._settle(first, self.status(app_id, migration_id))
             current = await self._settle(first, self.active(app_id))
@@ -245,14 +210,14 @@ class ButterbaseClient:
     async def teardown(self, migration_id: str, *, app_id: str | None = None) -> TeardownDone:
         """Delete the retained source replica. Give `app_id` so that an ambiguous
         outcome can be confirmed from the migration's status."""
-        call = _Call(
+        call = Call(
             "teardown",
             "DELETE",
             f"/v1/source-replicas/{_seg(migration_id)}",
             attempted=f"tear down the source replica of migration {migration_id}",
         )
         try:
-            return await self._request(call, TeardownDone)
+            return await self._sender.send(call, TeardownDone)
         except AmbiguousResult as first:
             replicas = await self._settle(first, self.source_replicas())
             listed = any(r.migration_id == migration_id for r in replicas)
@@ -267,7 +232,7 @@ class ButterbaseClient:
             if first.accepted:
                 raise
         try:
-            return await self._request(call, TeardownDone)
+            return await self._sender.send(call, TeardownDone)
         except Conflict as conflict:
             if "state torn_down" in (conflict.reason or ""):
                 return TeardownDone(status="torn_down")  # the first one landed meanwhile
@@ -308,71 +273,6 @@ class ButterbaseClient:
             )
         return note
 
-    # --- one request -------------------------------------------------------
-
-    async def _request(self, call: _Call, model: type[M]) -> M:
-        return await with_retries(
-            lambda: self._once(call, model),
-            policy=self._policy,
-            mutating=call.mutating,
-            sleep=self._sleep,
-            rng=self._rng,
-        )
-
-    async def _once(self, call: _Call, model: type[M]) -> M:
-        headers: dict[str, str] = {}
-        if call.auth and self._api_key:
-            headers["Authorization"] = f"Bearer {self._api_key}"
-        started = time.perf_counter()
-        try:
-            response = await self._http.request(
-                call.method, call.path, json=call.body, headers=headers
-            )
-        except httpx.RequestError as exc:
-            self._observe(call, None, started)
-            if call.attempted is not None and not isinstance(exc, _NOT_SENT):
-                cause = describe_transport(exc)
-                raise AmbiguousResult(
-                    route=call.route, attempted=call.attempted, cause=cause
-                ) from exc
-            raise transport_error(call.route, exc) from exc
-        status = response.status_code
-        self._observe(call, status, started)
-        if not response.is_success:
-            error = from_response(
-                response, route=call.route, secret=self._api_key, now=self._clock.now()
-            )
-            if call.attempted is not None and status >= 500 and status != 503:
-                raise AmbiguousResult(
-                    route=call.route,
-                    attempted=call.attempted,
-                    cause=f"HTTP {status}",
-                    status=status,
-                ) from error
-            raise error
-        try:
-            return model.model_validate(json.loads(response.content))
-        except (ValueError, ValidationError) as exc:  # JSONDecodeError is a ValueError
-            what = "not JSON" if not isinstance(exc, ValidationError) else "not the expected shape"
-            if call.attempted is not None:
-                raise AmbiguousResult(
-                    route=call.route,
-                    attempted=call.attempted,
-                    cause=f"an unreadable answer, HTTP {status}",
-                    status=status,
-                ) from None
-            raise unexpected(call.route, status, what) from None
-
-    def _observe(self, call: _Call, status: int | None, started: float) -> None:
-        seconds = time.perf_counter() - started
-        logger.debug("butterbase %s %s -> %s in %.3fs", call.method, call.route, status, seconds)
-        if self._on_request is None:
-            return
-        try:
-            self._on_request(call.route, call.method, status, seconds)
-        except Exception:
-            logger.exception("the on_request hook failed for %s", call.route)
-
 
 def _aborted_by_user(state: MigrationStatus) -> bool:
     return state.current_step == "aborted" and state.last_error == "user_requested"
@@ -384,7 +284,7 @@ def _not_abortable(state: MigrationStatus) -> Conflict:
         f"Butterbase did not abort the migration: it is now at the step “{label}”.",
         route="abort",
         error="not_abortable",
-        reason=f"the migration is at {state.current_step}",
+        reason=f"it is now at the step “{label}”",
     )
     error.state = state
     return error

@@ -217,47 +217,23 @@ def unexpected(route: str, status: int, what: str) -> Unavailable:
     )
 
 
+_TRANSPORT: tuple[tuple[type[httpx.RequestError], str], ...] = (
+    (httpx.ConnectTimeout, "timed out connecting"),
+    (httpx.ConnectError, "could not connect"),
+    (httpx.PoolTimeout, "no free connection"),
+    (httpx.TimeoutException, "no answer in time"),
+    (httpx.RemoteProtocolError, "the connection dropped mid-answer"),
+    (httpx.NetworkError, "the connection failed"),
+)
+
+
 def describe_transport(exc: httpx.RequestError) -> str:
-    if isinstance(exc, httpx.ConnectTimeout):
-        return "timed out connecting"
-    if isinstance(exc, httpx.ConnectError):
-        return "could not connect"
-    if isinstance(exc, httpx.PoolTimeout):
-        return "no free connection"
-    if isinstance(exc, httpx.TimeoutException):
-        return "no answer in time"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return "the connection dropped mid-answer"
-    if isinstance(exc, httpx.NetworkError):
-        return "the connection failed"
-    return "a network error"
+    return next((text for kind, text in _TRANSPORT if isinstance(exc, kind)), "a network error")
 
 
 def transport_error(route: str, exc: httpx.RequestError) -> Unavailable:
     return Unavailable(
         f"Butterbase could not {action(route)}: {describe_transport(exc)}.", route=route
-    )
-
-
-def _make(
-    kind: type[ButterbaseError],
-    message: str,
-    *,
-    route: str,
-    status: int,
-    body: ErrorBody | None,
-    retry_after: float | None,
-) -> ButterbaseError:
-    body = body or ErrorBody()
-    return kind(
-        message,
-        route=route,
-        status=status,
-        code=body.code,
-        error=body.error,
-        reason=body.reason,
-        remediation=body.remediation,
-        retry_after=retry_after,
     )
 
 
@@ -272,7 +248,7 @@ def _response_time(response: httpx.Response, now: datetime) -> datetime:
 
 _KINDS: dict[int, tuple[type[ButterbaseError], str]] = {
     400: (BadRequest, "refused to"),
-    404: (NotFound, "could not find what it needs to"),
+    404: (NotFound, "could not"),
     409: (Conflict, "would not"),
 }
 
@@ -314,4 +290,14 @@ def from_response(
     else:
         kind, verb = _KINDS.get(status, (BadRequest, f"refused (HTTP {status}) to"))
         message = f"Butterbase {verb} {act}: {body.detail}."
-    return _make(kind, message, route=route, status=status, body=body, retry_after=retry_after)
+    body = body or ErrorBody()
+    return kind(
+        message,
+        route=route,
+        status=status,
+        code=body.code,
+        error=body.error,
+        reason=body.reason,
+        remediation=body.remediation,
+        retry_after=retry_after,
+    )

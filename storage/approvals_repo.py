@@ -51,8 +51,13 @@ class ApprovalsRepo(StoreBase):
         return from_row(Approval, rows[0]) if rows else None
 
     def _upsert_approval(self, a: Approval) -> None:
-        """Write `a` whole (used by `apply`; status races go through `transition_approval`)."""
-        self._table("approvals").upsert(to_row(a), pk="approval_id")
+        """Write `a` whole, keeping a stored message/thread ts when `a` has None there.
+
+        Used by `apply`; a status change that may race belongs in `transition_approval`.
+        """
+        self._upsert(
+            "approvals", to_row(a), pk="approval_id", keep_if_null=("message_ts", "thread_ts")
+        )
 
     def approvals_for_migration(self, migration_id: str) -> list[Approval]:
         """Every request made for the migration, oldest first."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -116,3 +116,27 @@ class StoreBase:
         conflict = " ON CONFLICT DO NOTHING" if or_nothing else ""
         sql = f"INSERT INTO {quote_identifier(table)} ({columns}) VALUES ({marks}){conflict}"
         return self._db.execute(sql, list(row.values()))
+
+    def _upsert(
+        self, table: str, row: Mapping[str, Any], *, pk: str, keep_if_null: Iterable[str] = ()
+    ) -> None:
+        """Insert `row`, or overwrite the stored row with it column by column.
+
+        Columns in `keep_if_null` keep their stored value when `row` has None there:
+        they are written once by someone else (e.g. a message ts the sender saved),
+        and a save from a copy read before that must not erase them.
+        """
+        keep = set(keep_if_null)
+        columns = ", ".join(quote_identifier(c) for c in row)
+        marks = ", ".join("?" for _ in row)
+        updates = ", ".join(
+            f"{q} = coalesce(excluded.{q}, {q})" if c in keep else f"{q} = excluded.{q}"
+            for c in row
+            if c != pk
+            for q in [quote_identifier(c)]
+        )
+        self._db.execute(
+            f"INSERT INTO {quote_identifier(table)} ({columns}) VALUES ({marks})"
+            f" ON CONFLICT({quote_identifier(pk)}) DO UPDATE SET {updates}",
+            list(row.values()),
+        )

@@ -15,6 +15,8 @@ from storage.rows import from_row, from_rows, iso, parse_iso, to_row
 
 # Newest first; rowid breaks ties between migrations created in the same instant.
 _NEWEST = "created_at DESC, rowid DESC"
+# Set by the outbox sender once the card is posted; a save never erases them.
+_WRITE_ONCE = ("card_ts", "thread_ts")
 
 
 def escape_like(text: str) -> str:
@@ -44,13 +46,30 @@ class MigrationsRepo(StoreBase):
         return from_row(TrackedMigration, rows[0]) if rows else None
 
     def save_migration(self, m: TrackedMigration) -> None:
-        """Insert or replace `m` whole; `updated_at` is set from the clock (on `m` too)."""
+        """Insert or overwrite `m` whole; `updated_at` is set from the clock (on `m` too).
+
+        Except: a None `card_ts`/`thread_ts` keeps the stored one (see `set_card_ts`).
+        """
         with self._write():
             self._save_migration(m)
 
     def _save_migration(self, m: TrackedMigration) -> None:
         m.updated_at = self._clock.now()
-        self._table("migrations").upsert(to_row(m), pk="migration_id")
+        self._upsert("migrations", to_row(m), pk="migration_id", keep_if_null=_WRITE_ONCE)
+
+    def set_card_ts(self, migration_id: str, ts: str) -> bool:
+        """The status card was posted as `ts`: remember it (and, if unset, as the thread).
+
+        Targeted, so it cannot undo a concurrent save; and a later save from a copy
+        read before this keeps it. False if the migration is unknown.
+        """
+        with self._write():
+            cursor = self._db.execute(
+                "UPDATE migrations SET card_ts = ?, thread_ts = coalesce(thread_ts, ?),"
+                " updated_at = ? WHERE migration_id = ?",
+                [ts, ts, iso(self._clock.now()), migration_id],
+            )
+            return cursor.rowcount == 1
 
     def find_migrations(
         self, id_or_prefix: str, *, app_id: str | None = None

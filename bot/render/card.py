@@ -190,7 +190,11 @@ def card_body(
         blocks.append(lines_section(pending))
     who = mention(m.requester) if m.requester and not m.adopted else "started outside Slack"
     blocks.append(context(who, f"`{escape(m.short_id)}`", f"updated {hhmmss(now)}"))
-    alerts = [line for line in [*status, *errors] if line.startswith((":warning:", ":repeat:"))]
+    alerts = [
+        line
+        for line in [*status, *errors]
+        if line.startswith((":warning:", ":repeat:", ":rotating_light:"))
+    ]
     text = "\n".join([escape(first), *alerts])
     return text, blocks
 

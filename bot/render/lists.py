@@ -35,6 +35,8 @@ def render_status_private(
     now: datetime,
     expected: Mapping[str, float],
     approvals: Sequence[Approval],
+    replica_cost: float | None = None,
+    app_writes_paused: bool | None = None,
 ) -> Message:
     """`/migration-status <app> <id>`: the card without its buttons, the migration's
     approvals with their outcome, and a button to share it in the channel."""
@@ -44,8 +46,8 @@ def render_status_private(
         now=now,
         expected=expected,
         approvals=approvals,
-        replica_cost=None,
-        app_writes_paused=None,
+        replica_cost=replica_cost,
+        app_writes_paused=app_writes_paused,
     )
     mine = [a for a in approvals if a.migration_id == m.migration_id]
     if mine:
@@ -59,6 +61,10 @@ def render_status_private(
         blocks.insert(-1, lines_section(lines))
     blocks.append(actions([button("Share in channel", ids.SHARE_STATUS, m.migration_id)]))
     return message(text, blocks)
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _route(source: str | None, dest: str | None) -> str:
@@ -82,7 +88,7 @@ def _total(replicas: Sequence[SourceReplica]) -> str:
         r.estimated_monthly_cost_usd for r in replicas if r.estimated_monthly_cost_usd is not None
     ]
     unknown = len(replicas) - len(known)
-    count = f"{len(replicas)} retained replica{'s' if len(replicas) != 1 else ''}"
+    count = _plural(len(replicas), "retained replica")
     if not known:
         return f"{count} · est. cost unknown"
     line = f"{count} · est. {cost(sum(known))} in total"
@@ -121,10 +127,10 @@ def render_channel_overview(
         blocks.append(lines_section(lines))
         blocks.append(context(_total(replicas)))
     blocks.append(context(f"updated {hhmmss(now)}"))
-    moves = f"{len(running)} move{'s' if len(running) != 1 else ''} running in this channel"
+    moves = f"{_plural(len(running), 'move')} running in this channel"
     if not running:
         moves = "Nothing running in this channel"
-    text = moves + (f" · {len(replicas)} retained replicas" if replicas else "")
+    text = moves + (f" · {_plural(len(replicas), 'retained replica')}" if replicas else "")
     return message(text, blocks)
 
 

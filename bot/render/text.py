@@ -62,7 +62,7 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-_MARKUP = re.compile(r"(<(?:@[UW][A-Z0-9]+|#C[A-Z0-9]+|!subteam\^[A-Z0-9]+)(?:\|[^<>]*)?>)")
+_MARKUP = re.compile(r"(<(?:@[UW][A-Z0-9_]+|#[CG][A-Z0-9_]+|!subteam\^[A-Z0-9_]+)(?:\|[^<>]*)?>)")
 
 
 def escape_keep_mentions(text: str) -> str:

@@ -21,7 +21,7 @@ from bot.errors import ButterbaseError, Conflict
 from bot.explain import explain
 from bot.parsing import UsageError, parse, usage
 from bot.tracker import card_item
-from storage.records import AuditEntry, TrackedMigration
+from storage.records import AuditEntry, StepRecord, TrackedMigration
 
 log = logging.getLogger(__name__)
 COMMAND = "/migrate"
@@ -122,7 +122,8 @@ async def start_move(
         app_id=app_id,
         detail={"source": app.region, "dest": region, "channel": channel},
     )
-    deps.store.apply(migration=m, outbox=[card_item(m, now)], audit=[audit])
+    first = StepRecord(migration_id=m.migration_id, step="requested", started_at=now)
+    deps.store.apply(migration=m, steps_opened=[first], outbox=[card_item(m, now)], audit=[audit])
     deps.outbox.wake()
     return None
 

@@ -1,6 +1,23 @@
-"""Control endpoints under `/_sim/` (no auth): seed apps, inject faults, read the logs.
+"""Control endpoints under `/_sim/` (no auth, JSON, CORS open): seed, break, observe.
 
-Used by the sandbox's web page and by out-of-process tests; never logged in `requests`.
+Used by the sandbox's web page and by out-of-process tests; never logged in `requests`
+and never affected by an outage.
+
+    GET    /_sim/state                      apps, migrations (full detail), faults, outage
+    POST   /_sim/apps                       seed {"app_id", "region", "name", "has_plan",
+                                            "replica_cost", "kv"}
+    POST   /_sim/apps/{app_id}/faults       {"kind": "fail_step"|"stall"|"unstall"|
+                                            "no_replica"|"pending_deprovision"|"clear",
+                                            "step", "times", "error", "enabled"}
+    POST   /_sim/apps/{app_id}/fail-current the running step fails until it gives up
+    POST   /_sim/apps/{app_id}/move-as      {"user", "dest_region"} (a key or a user id)
+    POST   /_sim/outage                     {"seconds", "mode": "503"|"502_html"|"hang"}
+    DELETE /_sim/outage                     end it now
+    POST   /_sim/migrations/{id}/teardown   tear the replica down behind the bot's back
+    GET    /_sim/transitions?since=N        step changes from index N, and "next"
+    GET    /_sim/requests                   every non-control request: method, path, status
+    POST   /_sim/requests/reset             empty that log
+    POST   /_sim/clock/advance              {"seconds"} (ManualClock only, else 409)
 """
 
 from __future__ import annotations

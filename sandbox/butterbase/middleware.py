@@ -36,8 +36,11 @@ class SimulatorMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if scope["path"].startswith(CONTROL_PREFIX):
+            await _control(self.app, scope, receive, send)
             return
         sim: Simulator = scope["app"].state.sim
         closing: threading.Event = scope["app"].state.closing
@@ -56,6 +59,30 @@ class SimulatorMiddleware:
             await outage(scope, receive, logging_send)
             return
         await self.app(scope, receive, logging_send)
+
+
+_CORS_HEADERS = [
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-allow-methods", b"GET, POST, DELETE, OPTIONS"),
+    (b"access-control-allow-headers", b"content-type"),
+]
+
+
+async def _control(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """Control routes, open to pages on other localhost ports (CORS), never logged."""
+    if scope["method"] == "OPTIONS":
+        await Response(status_code=204)(scope, receive, _with_cors(send))
+        return
+    await app(scope, receive, _with_cors(send))
+
+
+def _with_cors(send: Send) -> Send:
+    async def cors_send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), *_CORS_HEADERS]}
+        await send(message)
+
+    return cors_send
 
 
 async def _outage_response(sim: Simulator, closing: threading.Event) -> Response | None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any, TypedDict, Unpack
+from typing import Any, Self, TypedDict, Unpack
 from urllib.parse import urlencode
 
 import httpx
@@ -74,7 +75,7 @@ class DriverCore:
         self.base_url = api_base_url.rstrip("/").removesuffix("/api")
         self.clock: Clock = clock or time.time
         self._verifier = SignatureVerifier(signing_secret)
-        self._client = httpx.AsyncClient(transport=transport, timeout=timeout)
+        self._client = httpx.AsyncClient(transport=transport, timeout=timeout, trust_env=False)
         if ws.base_url is None:
             ws.base_url = self.base_url
 
@@ -82,7 +83,7 @@ class DriverCore:
         """Close the HTTP client."""
         await self._client.aclose()
 
-    async def __aenter__(self) -> DriverCore:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -105,10 +106,10 @@ class DriverCore:
         started = time.perf_counter()
         response = await self._client.post(self.events_url, content=body, headers=headers)
         elapsed = (time.perf_counter() - started) * 1000
-        try:
-            parsed: Any = response.json() if response.content else ""
-        except ValueError:
-            parsed = response.text
+        parsed: Any = response.text
+        if response.content and "json" in response.headers.get("content-type", ""):
+            with contextlib.suppress(ValueError):
+                parsed = response.json()
         return DriverResult(response.status_code, parsed, elapsed, dict(response.headers), body)
 
     async def _send(self, body: bytes, content_type: str, sent: Any, forge: Forge) -> DriverResult:

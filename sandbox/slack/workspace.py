@@ -140,7 +140,7 @@ class SlackWorkspace(MessagesMixin):
     def issue_trigger(self, user: str) -> str:
         """A fresh `trigger_id`, valid for 3 s of the workspace clock and usable once."""
         with self.changing():
-            trigger_id = f"{self._counter + 1}.{self.new_id('')}.{secrets.token_hex(8)}"
+            trigger_id = f"{self.new_id('')}.{int(self.clock())}.{secrets.token_hex(10)}"
             self.triggers[trigger_id] = Trigger(trigger_id, user, self.clock())
             return trigger_id
 

@@ -4,6 +4,7 @@ and reconciliation of ambiguous mutations. Nothing sleeps: delays are recorded."
 from __future__ import annotations
 
 import json
+import logging
 import random
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -38,7 +39,7 @@ REVERSE = f"{STATUS}/reverse"
 TEARDOWN = f"/v1/source-replicas/{MIG}"
 HTML_502 = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
 
-Reply = httpx.Response | type[Exception] | Callable[[httpx.Request], httpx.Response]
+Reply = httpx.Response | type[httpx.RequestError] | Callable[[httpx.Request], httpx.Response]
 
 
 def status_body(**overrides: Any) -> dict[str, Any]:
@@ -81,12 +82,11 @@ class FakeButterbase:
         if not replies:
             return ok({"error": "no route in the fake"}, 418)
         reply = replies.pop(0) if len(replies) > 1 else replies[0]
-        if isinstance(reply, type) and issubclass(reply, httpx.RequestError):
-            raise reply("simulated", request=request)
         if isinstance(reply, httpx.Response):
             return reply
-        assert callable(reply)
-        return reply(request)  # type: ignore[call-arg]
+        if isinstance(reply, type):
+            raise reply("simulated", request=request)
+        return reply(request)
 
 
 @pytest.fixture
@@ -125,17 +125,11 @@ async def client(
 # --- success shapes and quirks ---------------------------------------------
 
 
-async def test_regions_need_no_key_and_are_cached(
-    client: ButterbaseClient, fake: FakeButterbase, clock: FakeClock
-) -> None:
+async def test_regions_need_no_key(client: ButterbaseClient, fake: FakeButterbase) -> None:
     fake.on("GET", "/v1/regions", ok({"regions": ["us-east-1", "eu-west-1"]}))
     assert await client.regions() == ["us-east-1", "eu-west-1"]
-    assert await client.regions() == ["us-east-1", "eu-west-1"]
     assert "authorization" not in fake.requests[0].headers
-    assert len(fake.requests) == 1
-    clock.advance(61)
-    await client.regions()
-    assert len(fake.requests) == 2
+    assert fake.requests[0].url == "https://api.butterbase.test/v1/regions"
 
 
 async def test_apps_and_app(client: ButterbaseClient, fake: FakeButterbase) -> None:
@@ -170,6 +164,7 @@ async def test_move_sends_dest_region_and_reads_202(
         ({"source_replica_state": "replicating"}, {"source_replica_state": "replicating"}),
         ({"source_replica_state": None, "state": "active"}, {"source_replica_state": "replicating"}),
         ({"source_replica_state": "torn_down"}, {"source_replica_state": "torn_down"}),
+        ({"source_replica_state": "pending"}, {"source_replica_state": None}),
         ({"progress": {}}, {"dump_bytes": None}),
         ({"progress": None}, {"progress": {}}),
         ({"progress": ["odd"]}, {"progress": {}}),
@@ -271,7 +266,7 @@ async def test_active_without_migration_key_is_unexpected(
          "message": "Invalid or revoked API key"}}, Unauthorised, {"code": "AUTH_INVALID_API_KEY"},
          "Butterbase rejected the bot's API key (Invalid or revoked API key) when asked to list the apps"),
         ("status", "GET", STATUS, 404, {"error": "not found"}, NotFound, {"error": "not found"},
-         "Butterbase could not find what it needs to read the migration's status: not found."),
+         "Butterbase could not read the migration's status: not found."),
         ("move", "POST", MOVE, 409, {"error": "ineligible", "reason": "A migration is already in flight for this app."},
          Conflict, {"error": "ineligible", "reason": "A migration is already in flight for this app."},
          "Butterbase would not start the move: A migration is already in flight for this app (ineligible)."),
@@ -368,7 +363,10 @@ async def test_attempts_are_bounded_and_backoff_is_capped(
     "error", [httpx.ReadTimeout, httpx.ConnectError, httpx.RemoteProtocolError]
 )
 async def test_read_transport_errors_retry_until_bounded(
-    client: ButterbaseClient, fake: FakeButterbase, sleeps: list[float], error: type[Exception]
+    client: ButterbaseClient,
+    fake: FakeButterbase,
+    sleeps: list[float],
+    error: type[httpx.RequestError],
 ) -> None:
     fake.on("GET", STATUS, error)
     with pytest.raises(Unavailable, match="could not read the migration's status") as caught:
@@ -395,6 +393,15 @@ async def test_retry_after_http_date_is_relative_to_the_answer(
     assert sleeps == [12.0]
 
 
+async def test_retry_after_http_date_without_date_header_uses_the_clock(
+    client: ButterbaseClient, fake: FakeButterbase, sleeps: list[float]
+) -> None:
+    later = httpx.Response(503, headers={"Retry-After": "Mon, 30 Nov 2026 10:00:05 GMT"})
+    fake.on("GET", "/apps", later, ok({"apps": []}))
+    await client.apps()
+    assert sleeps == [5.0]
+
+
 async def test_retry_after_beyond_the_budget_gives_up(
     client: ButterbaseClient, fake: FakeButterbase, sleeps: list[float]
 ) -> None:
@@ -416,7 +423,7 @@ async def test_503_retry_after_on_a_mutation_is_retried(
 
 @pytest.mark.parametrize("error", [httpx.ConnectError, httpx.ConnectTimeout])
 async def test_mutation_retries_when_it_never_connected(
-    client: ButterbaseClient, fake: FakeButterbase, error: type[Exception]
+    client: ButterbaseClient, fake: FakeButterbase, error: type[httpx.RequestError]
 ) -> None:
     fake.on("POST", ABORT, error, error, ok({"migration_id": MIG, "status": "aborted"}))
     assert (await client.abort(APP, MIG)).status == "aborted"
@@ -633,7 +640,10 @@ async def test_mutation_429_is_retried(
 # --- secrets and hooks -------------------------------------------------------
 
 
-async def test_key_never_shown(client: ButterbaseClient, fake: FakeButterbase) -> None:
+async def test_key_never_shown(
+    client: ButterbaseClient, fake: FakeButterbase, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     assert KEY not in repr(client) and KEY not in str(client)
     fake.on("GET", "/apps", ok({"error": {"code": "AUTH_INVALID_API_KEY", "message": f"bad key {KEY}"}}, 401))  # fmt: skip
     fake.on("POST", MOVE, ok({"error": "ineligible", "reason": f"key {KEY} is odd"}, 409))
@@ -645,6 +655,7 @@ async def test_key_never_shown(client: ButterbaseClient, fake: FakeButterbase) -
             await call
         shown += [str(caught.value), repr(caught.value), *map(str, vars(caught.value).values())]
     assert not any(KEY in text for text in shown), shown
+    assert caplog.records and KEY not in caplog.text
     assert "bad key [redacted]" in shown[0] and "key [redacted] is odd" in " ".join(shown)
 
 

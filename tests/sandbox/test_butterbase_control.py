@@ -268,3 +268,12 @@ def test_cli_serves_the_demo() -> None:
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+def test_control_routes_allow_cross_origin_pages(bb: Harness) -> None:
+    preflight = bb.http.options("/_sim/outage", headers={"Origin": "http://127.0.0.1:3000"})
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    state = bb.http.get("/_sim/state")
+    assert state.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-origin" not in bb.http.get("/v1/regions").headers

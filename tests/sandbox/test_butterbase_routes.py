@@ -42,12 +42,15 @@ def bb(server: SimulatorServer) -> Iterator[Harness]:
 
 
 def anon(bb: Harness) -> httpx.Client:
-    return httpx.Client(base_url=bb.server.url, timeout=5.0)
+    return httpx.Client(base_url=bb.server.url, timeout=5.0, verify=False)
 
 
 def as_key(bb: Harness, key: str) -> httpx.Client:
     return httpx.Client(
-        base_url=bb.server.url, headers={"Authorization": f"Bearer {key}"}, timeout=5.0
+        base_url=bb.server.url,
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=5.0,
+        verify=False,
     )
 
 

@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sandbox.slack import ManualClock, SlackStandIn, SlackWorkspace
 
 TOKEN = "xoxb-sandbox"
+NO_TEXT_WARNING = "ignore:The top-level `text` argument is missing:UserWarning"
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +97,7 @@ async def test_thread_reply_and_broadcast(client: AsyncWebClient, standin: Slack
     assert [m.text for m in standin.ws.channel_messages("C_MIGRATIONS")] == ["card", "cutover"]
 
 
+@pytest.mark.filterwarnings(NO_TEXT_WARNING)
 @pytest.mark.parametrize(
     ("kwargs", "error"),
     [
@@ -177,6 +179,7 @@ async def test_update_errors(client: AsyncWebClient, standin: SlackStandIn) -> N
     )
 
 
+@pytest.mark.filterwarnings(NO_TEXT_WARNING)
 async def test_post_ephemeral(client: AsyncWebClient, standin: SlackStandIn) -> None:
     response = await client.chat_postEphemeral(
         channel="C_MIGRATIONS", user="U_REQ", text="only you"

@@ -68,7 +68,10 @@ async def test_missing_and_wrong_tokens(server: SlackStandIn, ws: SlackWorkspace
     anonymous = AsyncWebClient(base_url=server.api_url)
     assert (await failure(anonymous.auth_test()))[:2] == (200, "not_authed")
     wrong = AsyncWebClient(token="xoxb-wrong", base_url=server.api_url)
-    assert (await failure(wrong.chat_postMessage(channel="C_OPS", text="x")))[:2] == (200, "invalid_auth")
+    assert (await failure(wrong.chat_postMessage(channel="C_OPS", text="x")))[:2] == (
+        200,
+        "invalid_auth",
+    )
     assert ws.channel_messages("C_OPS") == []
 
 
@@ -78,7 +81,9 @@ async def test_unknown_method(client: AsyncWebClient) -> None:
 
 async def test_form_query_and_json_arguments(server: SlackStandIn, ws: SlackWorkspace) -> None:
     async with httpx.AsyncClient(base_url=server.api_url) as http:
-        form = await http.post("chat.postMessage", data={"token": TOKEN, "channel": "C_OPS", "text": "form"})
+        form = await http.post(
+            "chat.postMessage", data={"token": TOKEN, "channel": "C_OPS", "text": "form"}
+        )
         query = await http.get("users.info", params={"token": TOKEN, "user": "U_REQ"})
         as_json = await http.post(
             "chat.postMessage",
@@ -90,13 +95,17 @@ async def test_form_query_and_json_arguments(server: SlackStandIn, ws: SlackWork
     assert "token" not in ws.calls_of("chat.postMessage")[0].args
 
 
-async def test_rate_limit_per_channel(client: AsyncWebClient, ws: SlackWorkspace, clock: ManualClock) -> None:
+async def test_rate_limit_per_channel(
+    client: AsyncWebClient, ws: SlackWorkspace, clock: ManualClock
+) -> None:
     ws.rate_limit_post_per_channel = True
     await client.chat_postMessage(channel="C_MIGRATIONS", text="one")
     await client.chat_postMessage(channel="C_OPS", text="other channel is fine")
-    status, error, headers = await failure(client.chat_postMessage(channel="C_MIGRATIONS", text="two"))
+    status, error, headers = await failure(
+        client.chat_postMessage(channel="C_MIGRATIONS", text="two")
+    )
     assert (status, error) == (429, "ratelimited")
-    assert headers["Retry-After"] == ["1"] or headers["Retry-After"] == "1"
+    assert headers["Retry-After"] == "1"
     assert ws.ratelimited_count == 1
     assert [m.text for m in ws.channel_messages("C_MIGRATIONS")] == ["one"]
     clock.advance(1.0)
@@ -108,7 +117,9 @@ async def test_sdk_rate_limit_handler_retries_through_it(
     server: SlackStandIn, ws: SlackWorkspace, slept: list[float]
 ) -> None:
     client = AsyncWebClient(
-        token=TOKEN, base_url=server.api_url, retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
+        token=TOKEN,
+        base_url=server.api_url,
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
     )
     ws.rate_limit_post_per_channel = True
     await client.chat_postMessage(channel="C_MIGRATIONS", text="one")
@@ -125,7 +136,9 @@ async def test_fail_next_by_method_and_count(client: AsyncWebClient, ws: SlackWo
     assert (await failure(client.auth_test()))[:2] == (429, "ratelimited")
     posted = await client.chat_postMessage(channel="C_OPS", text="card")
     for _ in range(2):
-        status, error, _ = await failure(client.chat_update(channel="C_OPS", ts=posted["ts"], text="v2"))
+        status, error, _ = await failure(
+            client.chat_update(channel="C_OPS", ts=posted["ts"], text="v2")
+        )
         assert (status, error) == (500, "internal_error")
     await client.chat_update(channel="C_OPS", ts=posted["ts"], text="v2")
     assert ws.calls[0].headers == {"Retry-After": "7"} and ws.ratelimited_count == 1
@@ -135,17 +148,24 @@ async def test_server_error_handler_retries_an_injected_503(
     server: SlackStandIn, ws: SlackWorkspace, slept: list[float]
 ) -> None:
     client = AsyncWebClient(
-        token=TOKEN, base_url=server.api_url, retry_handlers=[AsyncServerErrorRetryHandler(max_retry_count=1)]
+        token=TOKEN,
+        base_url=server.api_url,
+        retry_handlers=[AsyncServerErrorRetryHandler(max_retry_count=1)],
     )
     ws.fail_next("chat.postMessage", status=503)
     assert (await client.chat_postMessage(channel="C_OPS", text="x"))["ok"]
     assert [c.status for c in ws.calls_of("chat.postMessage")] == [503, 200] and len(slept) == 1
 
 
-async def test_outage_by_the_clock(client: AsyncWebClient, ws: SlackWorkspace, clock: ManualClock) -> None:
+async def test_outage_by_the_clock(
+    client: AsyncWebClient, ws: SlackWorkspace, clock: ManualClock
+) -> None:
     ws.outage(30)
     assert (await failure(client.auth_test()))[:2] == (503, "service_unavailable")
-    assert (await failure(client.chat_postMessage(channel="C_OPS", text="x")))[:2] == (503, "service_unavailable")
+    assert (await failure(client.chat_postMessage(channel="C_OPS", text="x")))[:2] == (
+        503,
+        "service_unavailable",
+    )
     clock.advance(30)
     assert (await client.auth_test())["ok"]
     ws.outage(5, status=500)

@@ -61,7 +61,10 @@ def modal(title: str = "Confirm", **extra: Any) -> dict[str, Any]:
 
 
 def home(text: str) -> dict[str, Any]:
-    return {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+    return {
+        "type": "home",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+    }
 
 
 async def test_auth_test_names_the_bot(client: AsyncWebClient, server: SlackStandIn) -> None:
@@ -93,26 +96,43 @@ async def test_views_open_with_a_fresh_trigger(client: AsyncWebClient, ws: Slack
     assert ws.open_views("U_APP1") == [stored]
 
 
-async def test_trigger_errors(client: AsyncWebClient, ws: SlackWorkspace, clock: ManualClock) -> None:
-    assert await error_of(client.views_open(trigger_id="123.456.abc", view=modal())) == "invalid_trigger_id"
+async def test_trigger_errors(
+    client: AsyncWebClient, ws: SlackWorkspace, clock: ManualClock
+) -> None:
+    assert (
+        await error_of(client.views_open(trigger_id="123.456.abc", view=modal()))
+        == "invalid_trigger_id"
+    )
     late = ws.issue_trigger("U_APP1")
     clock.advance(3.01)
     assert await error_of(client.views_open(trigger_id=late, view=modal())) == "expired_trigger_id"
     used = ws.issue_trigger("U_APP1")
     clock.advance(2.9)
     await client.views_open(trigger_id=used, view=modal())
-    assert await error_of(client.views_open(trigger_id=used, view=modal())) == "exchanged_trigger_id"
+    assert (
+        await error_of(client.views_open(trigger_id=used, view=modal())) == "exchanged_trigger_id"
+    )
 
 
 async def test_bad_view_definitions(client: AsyncWebClient, ws: SlackWorkspace) -> None:
     no_title = {k: v for k, v in modal().items() if k != "title"}
-    assert await error_of(client.views_open(trigger_id=ws.issue_trigger("U_REQ"), view=no_title)) == "invalid_arguments"
+    assert (
+        await error_of(client.views_open(trigger_id=ws.issue_trigger("U_REQ"), view=no_title))
+        == "invalid_arguments"
+    )
     too_many = modal(blocks=[{"type": "divider"}] * 101)
-    assert await error_of(client.views_open(trigger_id=ws.issue_trigger("U_REQ"), view=too_many)) == "invalid_arguments"
+    assert (
+        await error_of(client.views_open(trigger_id=ws.issue_trigger("U_REQ"), view=too_many))
+        == "invalid_arguments"
+    )
 
 
-async def test_views_update_by_id_or_external_id(client: AsyncWebClient, ws: SlackWorkspace) -> None:
-    opened = await client.views_open(trigger_id=ws.issue_trigger("U_APP1"), view=modal(external_id="ext-1"))
+async def test_views_update_by_id_or_external_id(
+    client: AsyncWebClient, ws: SlackWorkspace
+) -> None:
+    opened = await client.views_open(
+        trigger_id=ws.issue_trigger("U_APP1"), view=modal(external_id="ext-1")
+    )
     view_id = opened["view"]["id"]
     by_id = await client.views_update(view_id=view_id, view=modal("Again"))
     assert by_id["view"]["id"] == view_id and by_id["view"]["title"]["text"] == "Again"
@@ -122,16 +142,24 @@ async def test_views_update_by_id_or_external_id(client: AsyncWebClient, ws: Sla
     assert stored is not None and len(stored.history) == 2
     assert await error_of(client.views_update(view_id="V_NOPE", view=modal())) == "not_found"
     assert await error_of(client.views_update(external_id="nope", view=modal())) == "not_found"
-    assert await error_of(client.views_update(view_id=view_id, hash="stale", view=modal())) == "hash_conflict"
+    assert (
+        await error_of(client.views_update(view_id=view_id, hash="stale", view=modal()))
+        == "hash_conflict"
+    )
 
 
-async def test_views_push_stacks_on_the_open_modal(client: AsyncWebClient, ws: SlackWorkspace) -> None:
+async def test_views_push_stacks_on_the_open_modal(
+    client: AsyncWebClient, ws: SlackWorkspace
+) -> None:
     first = await client.views_open(trigger_id=ws.issue_trigger("U_APP1"), view=modal())
     pushed = await client.views_push(trigger_id=ws.issue_trigger("U_APP1"), view=modal("Sure?"))
     assert pushed["view"]["previous_view_id"] == first["view"]["id"]
     assert pushed["view"]["root_view_id"] == first["view"]["id"]
     assert [v.id for v in ws.open_views("U_APP1")] == [first["view"]["id"], pushed["view"]["id"]]
-    assert await error_of(client.views_push(trigger_id=ws.issue_trigger("U_APP2"), view=modal())) == "not_found"
+    assert (
+        await error_of(client.views_push(trigger_id=ws.issue_trigger("U_APP2"), view=modal()))
+        == "not_found"
+    )
 
 
 async def test_views_publish_home(client: AsyncWebClient, ws: SlackWorkspace) -> None:
@@ -141,5 +169,9 @@ async def test_views_publish_home(client: AsyncWebClient, ws: SlackWorkspace) ->
     current = ws.home_view("U_REQ")
     assert current is not None and current.blocks[0]["text"]["text"] == "app-42 moving"
     assert ws.home_view("U_APP1") is None
-    assert await error_of(client.views_publish(user_id="U_NOPE", view=home("x"))) == "user_not_found"
-    assert await error_of(client.views_publish(user_id="U_REQ", view=modal())) == "invalid_arguments"
+    assert (
+        await error_of(client.views_publish(user_id="U_NOPE", view=home("x"))) == "user_not_found"
+    )
+    assert (
+        await error_of(client.views_publish(user_id="U_REQ", view=modal())) == "invalid_arguments"
+    )

@@ -15,7 +15,9 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-def migration(migration_id: str = "3f2a9c1e-0000-4000-8000-000000000001", **kw: Any) -> TrackedMigration:
+def migration(
+    migration_id: str = "3f2a9c1e-0000-4000-8000-000000000001", **kw: Any
+) -> TrackedMigration:
     fields: dict[str, Any] = {
         "migration_id": migration_id,
         "app_id": "app-42",
@@ -30,7 +32,9 @@ def migration(migration_id: str = "3f2a9c1e-0000-4000-8000-000000000001", **kw: 
     return TrackedMigration(**fields)
 
 
-def step(migration_id: str, name: str, start: float, end: float | None = None, outcome: str | None = None) -> StepRecord:
+def step(
+    migration_id: str, name: str, start: float, end: float | None = None, outcome: str | None = None
+) -> StepRecord:
     return StepRecord(
         migration_id=migration_id,
         step=name,

@@ -39,7 +39,9 @@ def test_an_empty_file_gets_every_migration(db_path: Path, clock: FakeClock) -> 
         }
 
 
-def test_a_file_at_version_1_is_upgraded_and_keeps_its_rows(db_path: Path, clock: FakeClock) -> None:
+def test_a_file_at_version_1_is_upgraded_and_keeps_its_rows(
+    db_path: Path, clock: FakeClock
+) -> None:
     db = connect(db_path)
     assert apply_migrations(db, target=1) == 1
     db.execute(

@@ -26,7 +26,8 @@ def migration(
 ) -> TrackedMigration:
     """A move of app-42 that reached `step`, one minute per step from 10:00."""
     flow = flow or FLOW
-    seen = flow[: flow.index(step) + 1] if step in flow else [*kw.pop("before", []), step]
+    before = kw.pop("before", [])
+    seen = flow[: flow.index(step) + 1] if step in flow else [*before, step]
     fields: dict[str, Any] = {
         "migration_id": MID,
         "app_id": "app-42",

@@ -165,7 +165,12 @@ def test_unknown_cost_is_never_zero():
     [
         ("none", {}, "No replica retained: reverse is not possible", "retained in"),
         ("torn_down", {"torn_down_at": at(40)}, "Replica torn down at 10:40 UTC", "retained in"),
-        ("replicating", {"reversed_by": "9f9f9f9f-1111"}, "Reverse started: 9f9f9f9f", "retained in"),
+        (
+            "replicating",
+            {"reversed_by": "9f9f9f9f-1111"},
+            "Reverse started: 9f9f9f9f",
+            "retained in",
+        ),
     ],
 )
 def test_completed_replica_states(state, extra, expected, absent):
@@ -227,15 +232,18 @@ def test_aborting_is_compensation_in_progress():
 
 def test_failed_needs_manual_review_with_its_error():
     m = migration("failed", before=FLOW[:9], last_error="replication lag")
-    text = sections(card(m))
+    msg = card(m)
+    text = sections(msg)
     assert "Needs manual review. Last error: replication lag" in text
+    assert "Needs manual review. Last error: replication lag" in msg.text
     assert "Traffic moved to eu-west-1 at 10:08 UTC" in text
 
 
 def test_failed_at_cutover_does_not_claim_traffic_moved():
     m = migration("failed", before=FLOW[:8], last_error="dns timeout")
     records = history(m)
-    records[-1] = records[-1].model_copy(update={"outcome": "failed"})
+    records[-2] = records[-2].model_copy(update={"outcome": "failed"})
+    assert records[-2].step == "flipping_routing"
     msg = render_card(m, records, now=at(12), expected={})
     text = sections(msg)
     assert "Traffic may be on either region: check before acting" in text

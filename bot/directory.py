@@ -35,6 +35,7 @@ class Directory:
             raise DirectoryError(
                 f"I couldn't read the members of <!subteam^{group_id}> from Slack ({error})."
             ) from exc
-        members = frozenset(str(u) for u in response.get("users", []) or [])
+        users: list[str] = list(response.get("users") or [])
+        members = frozenset(str(u) for u in users)
         self._cache[group_id] = (now, members)
         return members

@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
+from bot.render import Message
 from storage.records import OutboxItem
 from storage.store import Store
 
@@ -31,17 +32,12 @@ log = logging.getLogger(__name__)
 _PERMANENT_WAIT = {"ratelimited"}
 
 
-class Rendered(Protocol):
-    text: str
-    blocks: list[dict[str, Any]]
-
-
 class CardSource(Protocol):
     """Renders cards from the store at send time."""
 
-    def status_card(self, migration_id: str) -> Rendered | None: ...
+    def status_card(self, migration_id: str) -> Message | None: ...
 
-    def approval_card(self, approval_id: str) -> Rendered | None: ...
+    def approval_card(self, approval_id: str) -> Message | None: ...
 
 
 class _Retry(Exception):

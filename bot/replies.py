@@ -29,8 +29,10 @@ def escape(text: str) -> str:
 def short_error(error: str | None, limit: int = 300) -> str:
     if not error:
         return "no error message"
-    text = escape(" ".join(error.split()))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    text = " ".join(error.split())
+    if len(text) > limit:  # cut before escaping: never half an entity
+        text = text[: limit - 1] + "…"
+    return escape(text)
 
 
 def pings(m: TrackedMigration, oncall_group: str) -> str:
@@ -46,18 +48,21 @@ def headline(m: TrackedMigration) -> str:
     return f"{m.app_id} · {m.source_region or '?'} → {m.dest_region or '?'}"
 
 
-def _steps_text(event: StepsAdvanced) -> str:
+def _steps_text(event: StepsAdvanced, m: TrackedMigration) -> str:
     done = []
     for step in event.done:
         seconds = event.durations.get(step)
         took = f" ({format_duration(seconds)})" if seconds is not None else ""
         done.append(f"{steps.label(step)}{took}")
-    position = steps.position(event.now_at, with_kv="dumping_kv" in event.done)
+    kv = any(
+        s in ("dumping_kv", "restoring_kv") for s in [*m.seen_steps, *event.done, event.now_at]
+    )
+    position = steps.position(event.now_at, with_kv=kv)
     where = f" (step {position[0]} of {position[1]})" if position else ""
     now = f"now *{steps.label(event.now_at)}*{where}"
     if steps.is_terminal(event.now_at):
         now = f"*{steps.label(event.now_at)}*"
-    lead = "While the bot was offline: " if event.offline else ""
+    lead = f"{m.app_id} · " + ("While the bot was offline: " if event.offline else "")
     text = f":white_check_mark: {lead}{', '.join(done)} done · {now}" if done else f"{lead}{now}"
     if event.recovered_from:
         text += f"\n:ok_hand: {steps.label(event.recovered_from)} recovered after retrying."
@@ -67,10 +72,10 @@ def _steps_text(event: StepsAdvanced) -> str:
 def reply_for(event: Event, m: TrackedMigration, *, oncall_group: str = "") -> Reply:
     """The thread reply for one tracker event."""
     if isinstance(event, StepsAdvanced):
-        return Reply(_steps_text(event), key=f"step:{event.now_at}")
+        return Reply(_steps_text(event, m), key=f"step:{event.now_at}")
     if isinstance(event, RetryStarted):
         text = (
-            f":warning: {steps.label(event.step)} is failing and being retried "
+            f":warning: {m.app_id} · {steps.label(event.step)} is failing and being retried "
             f"(attempt {event.retry_count} of {5}): {short_error(event.error)}"
         )
         return Reply(text, key=f"retry:{event.step}")

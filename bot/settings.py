@@ -164,15 +164,40 @@ class Settings(BaseSettings):
             raise ValueError("must be a time of day like 09:00 (UTC)")
         return value.strip()
 
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "butterbase_api_key",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`SLACK_BOT_TOKEN=` (an empty line in `.env`) means no token: the sandbox."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    # checked per field, so that a wrong token is told together with the other problems
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
     @model_validator(mode="after")
     def _tokens(self) -> Settings:
         problems = []
         bot = self.slack_bot_token.get_secret_value() if self.slack_bot_token else ""
         app = self.slack_app_token.get_secret_value() if self.slack_app_token else ""
-        if bot and not bot.startswith("xoxb-"):
-            problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
-        if app and not app.startswith("xapp-"):
-            problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
         if bot and not app and not self.slack_signing_secret:
             problems.append("SLACK_SIGNING_SECRET is required in HTTP mode (no SLACK_APP_TOKEN)")
         if app and not bot:

@@ -18,7 +18,7 @@ from bot.butterbase import ButterbaseClient
 from bot.clock import Clock
 from bot.errors import ButterbaseError, NotFound
 from bot.models import MigrationStatus
-from bot.tracking import Observation, observe
+from bot.tracking import Milestone, Observation, observe
 from storage.records import AuditEntry, OutboxItem, StepRecord, TrackedMigration
 from storage.store import Store
 
@@ -151,7 +151,7 @@ class Tracker:
                 detail={"error": e.error} if e.error else {},
             )
             for e in obs.events
-            if hasattr(e, "kind")
+            if isinstance(e, Milestone)
         ]
         if obs.card_changed:
             outbox.append(card_item(new, now))

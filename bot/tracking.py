@@ -68,9 +68,10 @@ class Observation:
 def _path_between(previous: str, current: str, status: MigrationStatus) -> list[str]:
     """The steps passed from `previous` up to (not including) `current`, as far as
     the step order says; for jumps the order can't explain, just `previous`."""
-    kv = any(k.startswith(("dumping_kv", "restoring_kv")) for k in status.progress)
+    kv_steps = ("dumping_kv", "restoring_kv")
+    kv = any(k.startswith(kv_steps) for k in status.progress)
     order = list(
-        steps.ALL_ORDERED if kv or current in ("dumping_kv", "restoring_kv") else steps.HAPPY_PATH
+        steps.ALL_ORDERED if kv or current in kv_steps or previous in kv_steps else steps.HAPPY_PATH
     )
     if current in ("aborting", "aborted", "failed"):
         return [previous] if previous not in steps.TERMINAL else []
@@ -122,7 +123,13 @@ def observe(
                 StepRecord(migration_id=new.migration_id, step=current, started_at=when)
             )
         durations = {}
-        if m.step_started_at is not None and status.step_started_at is not None:
+        # only a step seen to the next one has a known time; after a skip, the time
+        # since it started also covers the steps passed unobserved
+        if (
+            done == [previous]
+            and m.step_started_at is not None
+            and status.step_started_at is not None
+        ):
             durations[previous] = max(
                 0.0, (status.step_started_at - m.step_started_at).total_seconds()
             )
@@ -158,15 +165,21 @@ def observe(
         new.current_step = current
         new.step_started_at = status.step_started_at or now
         obs.card_changed = True
-    elif status.retry_count > 0 and status.last_error and not new.retry_notice_sent:
-        if not steps.is_terminal(current):
-            obs.events.append(RetryStarted(current, status.last_error, status.retry_count))
-            new.retry_notice_sent = True
+    else:
+        if new.step_started_at is None and status.step_started_at is not None:
+            new.step_started_at = status.step_started_at  # e.g. adopted without a start
+            obs.card_changed = True
+        if status.retry_count > 0 and status.last_error and not new.retry_notice_sent:
+            if not steps.is_terminal(current):
+                obs.events.append(RetryStarted(current, status.last_error, status.retry_count))
+                new.retry_notice_sent = True
 
     if (status.last_error, status.retry_count) != (m.last_error, m.retry_count):
         obs.card_changed = True
     if status.source_replica_state != m.replica_state:
         obs.card_changed = True
+    if status.flipped_at is not None and status.flipped_at != m.flipped_at:
+        obs.card_changed = True  # the card shows when traffic moved
     new.last_error = status.last_error
     new.retry_count = status.retry_count
     new.replica_state = status.source_replica_state

@@ -136,7 +136,7 @@ def test_teardown_refuses_a_mention():
         "`id`",
         "app|cat",
         "app'--",
-        "app\"",
+        'app"',
         "1;DROP",
         "a&&b",
         "app*",

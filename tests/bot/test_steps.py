@@ -75,7 +75,7 @@ def test_cutover_is_flipping_routing():
 
 
 def test_terminal_steps():
-    assert steps.TERMINAL == {"completed", "aborted", "failed"}
+    assert {"completed", "aborted", "failed"} == steps.TERMINAL
     for step in ("completed", "aborted", "failed"):
         assert steps.is_terminal(step)
     for step in ("aborting", "unblocking_writes", "warming_caches", "requested"):

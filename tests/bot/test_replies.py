@@ -1,0 +1,392 @@
+"""The thread's words: what people read for each tracker event, and the summary."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot import replies
+from bot.tracking import Milestone, RetryStarted, StepsAdvanced, Stuck
+from storage.records import Approval, Decision, StepRecord, TrackedMigration
+
+T0 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+MID = "7a0c1234-aaaa-bbbb-cccc-000000000001"
+ONCALL = "S0ONCALL"
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def migration(step: str = "restoring_data", **kw: Any) -> TrackedMigration:
+    fields: dict[str, Any] = {
+        "migration_id": MID,
+        "app_id": "app-42",
+        "source_region": "us-east-1",
+        "dest_region": "eu-west-1",
+        "channel_id": "C1",
+        "requester": "U_REQ",
+        "created_at": T0,
+        "updated_at": T0,
+        "current_step": step,
+        "seen_steps": ["requested", step],
+    }
+    fields.update(kw)
+    return TrackedMigration(**fields)
+
+
+def text_for(event: Any, m: TrackedMigration | None = None, **kw: Any) -> str:
+    return replies.reply_for(event, m or migration(), **kw).text
+
+
+# --- step changes ------------------------------------------------------------------
+
+
+def test_a_step_change_names_the_app_the_steps_their_times_and_the_position():
+    event = StepsAdvanced(
+        done=["restoring_data"],
+        now_at="copying_blobs",
+        offline=False,
+        durations={"restoring_data": 330},
+    )
+    reply = replies.reply_for(event, migration("copying_blobs"))
+    assert reply.text == (
+        ":white_check_mark: app-42 · Restoring data (5m 30s) done · "
+        "now *Copying blobs* (step 6 of 11)"
+    )
+    assert not reply.broadcast
+    assert reply.key == "step:copying_blobs"
+
+
+def test_several_steps_in_one_reply_in_order():
+    event = StepsAdvanced(
+        done=["blocking_writes", "dumping_data", "restoring_data"],
+        now_at="copying_blobs",
+        offline=False,
+    )
+    text = text_for(event)
+    assert "Blocking writes, Dumping data, Restoring data done" in text
+    assert "(" not in text.split(" done")[0]  # no times that were not measured
+    assert text.count("\n") == 0
+
+
+def test_steps_passed_while_offline_say_so():
+    event = StepsAdvanced(done=["restoring_data"], now_at="copying_blobs", offline=True)
+    text = text_for(event)
+    assert "While the bot was offline: Restoring data done" in text
+    assert "app-42" in text
+
+
+def test_a_recovery_is_told_with_the_step_change():
+    event = StepsAdvanced(
+        done=["copying_blobs"],
+        now_at="copying_runtime",
+        offline=False,
+        recovered_from="copying_blobs",
+    )
+    first, second = text_for(event).splitlines()
+    assert "now *Copying the runtime*" in first
+    assert second == ":ok_hand: Copying blobs recovered after retrying."
+
+
+def test_the_position_counts_kv_steps_once_the_move_ran_them():
+    m = migration(
+        "copying_blobs",
+        seen_steps=["requested", "restoring_data", "dumping_kv", "restoring_kv", "copying_blobs"],
+    )
+    event = StepsAdvanced(done=["restoring_kv"], now_at="copying_blobs", offline=False)
+    assert "now *Copying blobs* (step 8 of 13)" in text_for(event, m)
+
+
+def test_entering_a_kv_step_shows_its_position():
+    m = migration("dumping_kv", seen_steps=["requested", "restoring_data", "dumping_kv"])
+    event = StepsAdvanced(done=["restoring_data"], now_at="dumping_kv", offline=False)
+    assert "now *Dumping key-value data* (step 6 of 13)" in text_for(event, m)
+
+
+def test_an_unknown_step_is_shown_humanised_without_a_position():
+    event = StepsAdvanced(done=["restoring_data"], now_at="warming_caches", offline=False)
+    text = text_for(event, migration("warming_caches"))
+    assert text.endswith("now *Warming caches*")
+    assert "step" not in text.split("now")[1]
+
+
+def test_reaching_the_end_shows_the_final_state_not_a_position():
+    event = StepsAdvanced(done=["unblocking_writes"], now_at="completed", offline=False)
+    text = text_for(event, migration("completed"))
+    assert text.endswith("Unblocking writes done · *Completed*")
+
+
+def test_no_steps_done_still_names_the_app_and_the_step():
+    event = StepsAdvanced(done=[], now_at="reserving_dest", offline=False)
+    text = text_for(event, migration("reserving_dest"))
+    assert "app-42" in text
+    assert "*Reserving the destination* (step 2 of 11)" in text
+
+
+# --- retries and stuck -------------------------------------------------------------
+
+
+def test_a_retry_names_the_app_the_step_the_attempt_and_the_error():
+    reply = replies.reply_for(RetryStarted("copying_blobs", "S3 said 503", 2), migration())
+    assert "app-42" in reply.text
+    assert "Copying blobs is failing and being retried (attempt 2 of 5): S3 said 503" in reply.text
+    assert not reply.broadcast
+    assert reply.key == "retry:copying_blobs"
+    assert "<@" not in reply.text  # a retry is not a page
+
+
+def test_errors_are_escaped_for_slack():
+    text = text_for(RetryStarted("copying_blobs", "<!channel> a<b && c>d <@U1>", 1))
+    assert "&lt;!channel&gt; a&lt;b &amp;&amp; c&gt;d &lt;@U1&gt;" in text
+    assert "<!channel>" not in text and "<@U1>" not in text
+
+
+def test_long_errors_are_truncated():
+    text = text_for(RetryStarted("copying_blobs", "x" * 5000, 1))
+    error = text.rsplit("): ", 1)[1]
+    assert error == "x" * 299 + "…"
+
+
+def test_a_truncated_error_never_ends_in_half_an_entity():
+    error = replies.short_error("<" * 400, limit=300)
+    assert error.endswith("…")
+    body = error[:-1]
+    assert body.endswith("&lt;")
+    assert body.replace("&lt;", "") == ""
+
+
+def test_error_whitespace_and_newlines_are_collapsed():
+    assert replies.short_error("line one\n\n   line\ttwo") == "line one line two"
+    assert replies.short_error(None) == "no error message"
+    assert replies.short_error("") == "no error message"
+
+
+def test_a_slow_step_pings_the_requester_and_on_call_and_offers_abort_before_cutover():
+    reply = replies.reply_for(
+        Stuck("restoring_data", 1500, 420, failing=False), migration(), oncall_group=ONCALL
+    )
+    assert reply.text == (
+        ":hourglass: <@U_REQ> <!subteam^S0ONCALL> app-42 · us-east-1 → eu-west-1 looks stuck: "
+        "Restoring data has run 25m (usually ~7m). Abort is still possible from the card."
+    )
+    assert reply.key == "stuck:restoring_data"
+
+
+def test_a_step_that_keeps_failing_after_cutover_points_to_reverse():
+    text = text_for(
+        Stuck("setting_up_reverse_replication", 30, 90, failing=True),
+        migration("setting_up_reverse_replication"),
+        oncall_group=ONCALL,
+    )
+    assert "<@U_REQ>" in text and "<!subteam^S0ONCALL>" in text
+    assert "Setting up reverse replication keeps failing." in text
+    assert "Abort is no longer possible" in text and "`/reverse`" in text
+
+
+def test_stuck_without_on_call_or_requester_has_no_empty_pings():
+    text = text_for(Stuck("restoring_data", 1500, 420, failing=False), migration(requester=None))
+    assert text.startswith(":hourglass: app-42 · us-east-1")
+    assert "<!subteam" not in text and "<@" not in text
+    assert "  " not in text
+
+
+# --- milestones --------------------------------------------------------------------
+
+
+def test_cutover_is_broadcast_and_says_abort_is_over():
+    reply = replies.reply_for(Milestone("cutover"), migration("flipping_routing"))
+    assert reply.broadcast
+    assert reply.key == "milestone:cutover"
+    assert "app-42 · us-east-1 → eu-west-1 · Cutover: traffic is moving to eu-west-1" in reply.text
+    assert "`/reverse` is the way back" in reply.text
+
+
+def test_completed_with_a_retained_replica_says_it_can_be_reversed():
+    m = migration("completed", replica_state="replicating")
+    reply = replies.reply_for(Milestone("completed"), m)
+    assert reply.broadcast
+    assert "app-42" in reply.text and "Completed: the app is served from eu-west-1" in reply.text
+    assert "source replica in us-east-1 is retained" in reply.text
+
+
+def test_completed_without_a_replica_says_it_cannot_be_reversed():
+    m = migration("completed", replica_state="none")
+    text = text_for(Milestone("completed"), m)
+    assert "the move cannot be reversed" in text
+    assert "retained" not in text
+
+
+def test_a_users_abort_is_broadcast_without_paging():
+    m = migration("aborted", last_error="user_requested")
+    reply = replies.reply_for(
+        Milestone("aborted", error="user_requested", user_requested=True), m, oncall_group=ONCALL
+    )
+    assert reply.broadcast
+    assert (
+        "app-42" in reply.text and "Aborted on request. The app stays in us-east-1." in reply.text
+    )
+    assert "<!subteam" not in reply.text and "<@" not in reply.text
+
+
+def test_an_automatic_abort_pages_with_the_error():
+    reply = replies.reply_for(
+        Milestone("aborted", error="no capacity in <eu-west-1>"),
+        migration("aborted"),
+        oncall_group=ONCALL,
+    )
+    assert reply.broadcast
+    assert reply.text.startswith(":octagonal_sign: <@U_REQ> <!subteam^S0ONCALL> app-42")
+    assert "rolled back (no capacity in &lt;eu-west-1&gt;)" in reply.text
+    assert "stays in us-east-1" in reply.text
+
+
+def test_failed_pages_and_says_manual_review():
+    reply = replies.reply_for(
+        Milestone("failed", error="replication broke"), migration("failed"), oncall_group=ONCALL
+    )
+    assert reply.broadcast
+    assert reply.key == "milestone:failed"
+    assert "<@U_REQ>" in reply.text and "<!subteam^S0ONCALL>" in reply.text
+    assert "app-42" in reply.text and "FAILED after cutover (replication broke)" in reply.text
+    assert "manual review" in reply.text and "served from eu-west-1" in reply.text
+
+
+def test_failed_without_on_call_pings_only_the_requester():
+    text = text_for(Milestone("failed", error="x"), migration("failed"))
+    assert "<@U_REQ>" in text and "<!subteam" not in text
+    assert "  " not in text
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        StepsAdvanced(done=["restoring_data"], now_at="copying_blobs", offline=False),
+        RetryStarted("copying_blobs", "x", 1),
+        Stuck("copying_blobs", 1000, 240, failing=False),
+        Milestone("cutover"),
+        Milestone("completed"),
+        Milestone("aborted", error="x"),
+        Milestone("failed", error="x"),
+    ],
+)
+def test_every_reply_names_the_app_in_its_first_line(event):
+    first = text_for(event, migration("copying_blobs")).splitlines()[0]
+    assert "app-42" in first
+
+
+# --- summary -----------------------------------------------------------------------
+
+
+def record(step: str, start: float, end: float | None, outcome: str | None) -> StepRecord:
+    return StepRecord(
+        migration_id=MID,
+        step=step,
+        started_at=at(start),
+        ended_at=None if end is None else at(end),
+        outcome=outcome,
+    )
+
+
+def test_the_summary_says_who_what_was_approved_each_steps_time_and_the_end():
+    m = migration("completed", replica_state="replicating")
+    history = [
+        record("requested", 0, 0.5, "done"),
+        record("reserving_dest", 0.5, 2, "done"),
+        record("blocking_writes", 2, 12, "done_unobserved"),
+        record("dumping_data", 12, 12, "done_unobserved"),
+    ]
+    approval = Approval(
+        approval_id="ap-1",
+        kind="teardown",
+        migration_id=MID,
+        app_id="app-42",
+        channel_id="C1",
+        requester="U_REQ",
+        requested_at=at(20),
+        expires_at=at(50),
+        status="executed",
+        decisions=[
+            Decision(user="U_A1", decision="approve", at=at(21)),
+            Decision(user="U_A2", decision="deny", at=at(22)),
+            Decision(user="U_A3", decision="approve", at=at(23)),
+        ],
+    )
+    reply = replies.summary(m, history, [approval], now=at(25))
+    lines = reply.text.splitlines()
+    assert lines[0] == "*Summary* · app-42 · us-east-1 → eu-west-1"
+    assert lines[1] == "Move started by <@U_REQ> at 10:00 UTC."
+    assert lines[2] == "Teardown requested by <@U_REQ>: executed (approved by <@U_A1>, <@U_A3>)."
+    assert lines[3] == (
+        "Steps: Requested 30s · Reserving the destination 1m 30s · "
+        "Blocking writes (not observed) · Dumping data (not observed)"
+    )
+    assert lines[4] == "Final state: *Completed* at 10:25 UTC (25m in all)."
+    assert len(lines) == 5
+    assert reply.key == "summary" and not reply.broadcast
+
+
+def test_the_summary_of_a_failed_move_gives_the_last_error():
+    m = migration("aborted", last_error="no capacity & <retry later>", requester=None)
+    reply = replies.summary(m, [], [], now=at(7))
+    assert "Move started by someone outside Slack" in reply.text
+    assert "Final state: *Aborted* at 10:07 UTC (7m in all)." in reply.text
+    assert reply.text.splitlines()[-1] == "Last error: no capacity &amp; &lt;retry later&gt;"
+    assert "Steps:" not in reply.text
+
+
+def test_the_summary_of_a_reverse_with_a_request_nobody_approved():
+    m = migration("completed", kind="reverse")
+    pending = Approval(
+        approval_id="ap-2",
+        kind="reverse",
+        migration_id=MID,
+        app_id="app-42",
+        channel_id="C1",
+        requester="U_REQ",
+        requested_at=at(1),
+        expires_at=at(31),
+        status="expired",
+    )
+    text = replies.summary(m, [], [pending], now=at(40)).text
+    assert "Reverse started by <@U_REQ>" in text
+    assert "Reverse requested by <@U_REQ>: expired (approved by nobody)." in text
+
+
+# --- the other notices -------------------------------------------------------------
+
+
+def test_outage_notice_shows_a_short_escaped_error():
+    reply = replies.outage("502 <html>" + "y" * 500)
+    assert reply.text.startswith(":electric_plug: Butterbase is not answering (502 &lt;html&gt;")
+    assert "y" * 160 not in reply.text
+    assert "I'll keep checking" in reply.text
+    assert replies.outage_over(125).text == (
+        ":electric_plug: Butterbase is answering again after 2m 5s; tracking resumed."
+    )
+
+
+def test_not_found_names_the_short_id_and_the_app():
+    text = replies.not_found(migration()).text
+    assert "`7a0c1234`" in text and MID not in text
+    assert "app-42" in text and "`/migration-status app-42`" in text
+    assert "stopped following it" in text
+
+
+def test_writes_still_paused_after_an_abort_is_a_broadcast_page():
+    reply = replies.writes_still_paused(migration("aborted"), ONCALL)
+    assert reply.broadcast
+    assert reply.text.startswith(":rotating_light: <@U_REQ> <!subteam^S0ONCALL> Writes to app-42")
+    assert "STILL PAUSED" in reply.text
+    resumed = replies.writes_resumed(migration("aborted"))
+    assert resumed.text == ":white_check_mark: Writes to app-42 are flowing again."
+    assert resumed.key != reply.key
+
+
+def test_pings_and_headline():
+    assert replies.pings(migration(), "") == "<@U_REQ>"
+    assert replies.pings(migration(requester=None), "") == ""
+    assert replies.headline(migration(source_region=None)) == "app-42 · ? → eu-west-1"
+    assert replies.hhmm(None) == "?"

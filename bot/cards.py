@@ -9,10 +9,11 @@ from storage.store import Store
 
 
 def approver_mentions(settings: Settings) -> str:
-    """How the approvers are named on a request card: the group, else each user."""
+    """How the approvers are named (and pinged) on a request card: each user and the group."""
+    names = [f"<@{u}>" for u in settings.bot_approvers]
     if settings.bot_approver_group:
-        return f"<!subteam^{settings.bot_approver_group}>"
-    return " ".join(f"<@{u}>" for u in settings.bot_approvers) or "an approver"
+        names.append(f"<!subteam^{settings.bot_approver_group}>")
+    return " ".join(names) or "an approver"
 
 
 class CardRenderer:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.approval_service import ApprovalService
 from bot.butterbase import ButterbaseClient
 from bot.cards import CardRenderer
 from bot.clock import Clock
@@ -29,3 +30,4 @@ class Deps:
     regions: RegionCache
     directory: Directory
     cards: CardRenderer
+    approvals: ApprovalService | None = None  # reverse/teardown requests and decisions

@@ -4,8 +4,8 @@
 - a migration's pending card updates collapse into one (rendered at send time, so
   it is always the latest state) and its pending thread replies into one reply;
 - 429 waits for `Retry-After`, 5xx and network errors back off; the channel's later
-  messages wait behind the failed one, so order is kept; nothing is dropped unless
-  Slack refuses it for good (logged once).
+  messages wait behind the failed one (the store holds them back), so order is kept;
+  nothing is dropped unless Slack refuses it for good (logged once).
 """
 
 from __future__ import annotations
@@ -74,35 +74,38 @@ class Outbox:
         self._wake.set()
 
     async def run(self, idle: float = 0.5) -> None:
-        """Drain forever: woken by new items, or every `idle` seconds for deferred ones."""
+        """Send forever. Woken by new items (or every `idle` seconds, for deferred ones),
+        it starts a sender for each channel with something to send and none running,
+        and never waits for one: a busy channel holds up no other."""
+        senders: set[asyncio.Task[None]] = set()
         while not self._stopped:
             try:
-                await self.drain_once()
+                for task in self._start_senders():
+                    senders.add(task)
+                    task.add_done_callback(senders.discard)
             except Exception:
                 log.exception("outbox round failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=idle)
             self._wake.clear()
+        await asyncio.gather(*senders, return_exceptions=True)
 
     def stop(self) -> None:
         self._stopped = True
         self._wake.set()
 
     async def drain_once(self) -> None:
-        """Start a sender for every channel with due items that has none running."""
-        items = self._store.due_outbox(now=self._clock.now())
-        by_channel: dict[str, list[OutboxItem]] = {}
-        for item in items:
-            by_channel.setdefault(item.channel_id, []).append(item)
-        tasks = [
-            asyncio.create_task(self._channel(channel, queue))
-            for channel, queue in by_channel.items()
-            if channel not in self._busy
-        ]
-        for channel in by_channel:
-            self._busy.add(channel)
+        """Start a sender for every channel with due items that has none running, and
+        wait until they have sent all they can."""
+        tasks = self._start_senders()
         if tasks:
             await asyncio.gather(*tasks)
+
+    def _start_senders(self) -> list[asyncio.Task[None]]:
+        channels = self._store.sendable_channels(now=self._clock.now())
+        channels = [c for c in channels if c not in self._busy]
+        self._busy.update(channels)
+        return [asyncio.create_task(self._channel(channel)) for channel in channels]
 
     async def drain_until_empty(self, rounds: int = 100) -> None:
         """Tests: keep draining until nothing due is left (ignores pacing waits)."""
@@ -111,9 +114,16 @@ class Outbox:
                 return
             await self.drain_once()
 
-    async def _channel(self, channel: str, queue: list[OutboxItem]) -> None:
+    async def _channel(self, channel: str) -> None:
+        """Send the channel's items in order until none is left to send now; each batch
+        is read afresh, so what was queued meanwhile goes out (and merges) too."""
+        queue: list[OutboxItem] = []
         try:
-            while queue:
+            while not self._stopped:  # stop promptly: the rest stays queued
+                if not queue:
+                    queue = self._store.sendable_outbox(now=self._clock.now(), channel=channel)
+                    if not queue:
+                        return
                 item = queue.pop(0)
                 batch = [item, *self._mergeable(item, queue)]
                 try:
@@ -124,13 +134,24 @@ class Outbox:
                     return  # later items of this channel wait: order is kept
                 except SlackApiError as exc:
                     error = str(exc.response.get("error", "unknown"))
-                    log.warning("Slack refused %s in %s for good: %s", item.kind, channel, error)
+                    log.warning(
+                        "Slack refused %s in %s for good: %s",
+                        item.kind,
+                        channel,
+                        error,
+                        extra={
+                            "migration_id": item.migration_id,
+                            "approval_id": item.approval_id,
+                            "channel": channel,
+                        },
+                    )
                     for done in batch:
                         self._store.drop(done.id or 0, error=error)
                     continue
                 self._store.mark_many_sent([b.id or 0 for b in batch], ts=ts, at=self._clock.now())
         finally:
             self._busy.discard(channel)
+            self._wake.set()  # what was queued for it meanwhile gets a sender at once
 
     @staticmethod
     def _mergeable(item: OutboxItem, queue: list[OutboxItem]) -> list[OutboxItem]:
@@ -156,11 +177,21 @@ class Outbox:
             await asyncio.sleep(wait)
         self._last_post[channel] = time.monotonic()
 
-    async def _call(self, method: str, **kwargs: Any) -> Any:
-        if method == "chat.postMessage":
-            await self._pace(kwargs["channel"])
+    async def _api(self, method: str, kwargs: dict[str, Any]) -> Any:
+        """One Web API call. A post is paced from when Slack answered the channel's last
+        one, so it arrives `post_interval` after it whatever the latencies (else: 429s)."""
+        channel = kwargs.get("channel") if method == "chat.postMessage" else None
+        if channel is not None:
+            await self._pace(channel)
         try:
-            response = await self._slack.api_call(method, json=kwargs)
+            return await self._slack.api_call(method, json=kwargs)
+        finally:
+            if channel is not None:
+                self._last_post[channel] = time.monotonic()
+
+    async def _call(self, method: str, **kwargs: Any) -> Any:
+        try:
+            response = await self._api(method, kwargs)
             self._on_call(method, "ok")
             self.sent_calls += 1
             return response
@@ -222,9 +253,10 @@ class Outbox:
                 blocks=card.blocks,
             )
             return m.card_ts
-        response = await self._call(
-            "chat.postMessage", channel=m.channel_id, text=card.text, blocks=card.blocks
-        )
+        args: dict[str, Any] = {"channel": m.channel_id, "text": card.text, "blocks": card.blocks}
+        if m.thread_ts:  # a reverse: its card is a reply in the forward move's thread
+            args["thread_ts"] = m.thread_ts
+        response = await self._call("chat.postMessage", **args)
         ts = str(response.get("ts"))
         self._store.set_card_ts(m.migration_id, ts)
         return ts

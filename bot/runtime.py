@@ -13,16 +13,21 @@ from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
 
 from bot.app import create_app
+from bot.approval_service import ApprovalService
 from bot.butterbase import ButterbaseClient
 from bot.cards import CardRenderer
 from bot.clock import Clock, SystemClock
 from bot.deps import Deps
 from bot.directory import Directory
+from bot.metrics import Metrics
 from bot.outbox import Outbox
 from bot.regions import RegionCache
+from bot.reminders import Reminders
 from bot.settings import Settings
 from bot.tracker import Tracker
 from bot.web import create_web
+from handlers.events.home import REFRESH_SECONDS as HOME_REFRESH_SECONDS
+from handlers.events.home import home_tab
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -44,14 +49,19 @@ class Runtime:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.store = Store(settings.bot_db_path, clock=self.clock)
+        self.metrics = Metrics(store=self.store, clock=self.clock)
         key = (
             settings.butterbase_api_key.get_secret_value() if settings.butterbase_api_key else None
         )
         self.butterbase = ButterbaseClient(
-            base_url=settings.butterbase_api_url, api_key=key, transport=butterbase_transport
+            base_url=settings.butterbase_api_url,
+            api_key=key,
+            transport=butterbase_transport,
+            on_request=self.metrics.butterbase_request,
         )
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         self.slack = AsyncWebClient(token=token, base_url=settings.slack_api_url)
+        self.metrics.watch_slack(self.slack)  # every Web API call, handlers' too
         self.cards = CardRenderer(store=self.store, clock=self.clock, settings=settings)
         self.outbox = Outbox(
             store=self.store,
@@ -68,6 +78,18 @@ class Runtime:
             oncall_group=settings.bot_oncall_group,
             on_change=self.outbox.wake,
         )
+        directory = Directory(slack=self.slack, clock=self.clock)
+        self.approvals = ApprovalService(
+            settings=settings,
+            store=self.store,
+            butterbase=self.butterbase,
+            clock=self.clock,
+            outbox=self.outbox,
+            tracker=self.tracker,
+            directory=directory,
+            cards=self.cards,
+            slack=self.slack,
+        )
         self.deps = Deps(
             settings=settings,
             store=self.store,
@@ -77,15 +99,32 @@ class Runtime:
             outbox=self.outbox,
             tracker=self.tracker,
             regions=RegionCache(butterbase=self.butterbase, clock=self.clock),
-            directory=Directory(slack=self.slack, clock=self.clock),
+            directory=directory,
             cards=self.cards,
+            approvals=self.approvals,
         )
         self.app = create_app(self.deps)
         self.jobs: list[Job] = [(self.tracker.poll_all, settings.bot_poll_seconds)]
+        # approval expiry: every poll interval, at most 30 s apart
+        self.jobs.append((self.approvals.expiry_job, min(30.0, settings.bot_poll_seconds)))
+        self.reminders = Reminders(
+            store=self.store,
+            butterbase=self.butterbase,
+            clock=self.clock,
+            settings=settings,
+            on_queued=self.outbox.wake,
+        )
+        self.jobs.append((self.reminders.tick, 60.0))  # remind once the day's time has passed
+        self.jobs.append((home_tab(self.deps).refresh, HOME_REFRESH_SECONDS))
         self._scheduler: AsyncIOScheduler | None = None
         self._outbox_task: asyncio.Task[None] | None = None
         self.web: Starlette = create_web(
-            self.app, self.deps, on_start=self.start, on_stop=self.stop
+            self.app,
+            self.deps,
+            on_start=self.start,
+            on_stop=self.stop,
+            metrics=self.metrics.render,
+            observe=self.metrics.observe_request,
         )
 
     async def start(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from bot import replies, steps
@@ -18,7 +19,7 @@ from bot.butterbase import ButterbaseClient
 from bot.clock import Clock
 from bot.errors import ButterbaseError, NotFound
 from bot.models import MigrationStatus
-from bot.tracking import Milestone, Observation, observe
+from bot.tracking import Milestone, Observation, StepsAdvanced, observe
 from storage.records import AuditEntry, OutboxItem, StepRecord, TrackedMigration
 from storage.store import Store
 
@@ -69,6 +70,7 @@ class Tracker:
         self._limit = asyncio.Semaphore(concurrency)
         self._in_flight: set[str] = set()
         self._on_change = on_change or (lambda: None)
+        self._started_at = clock.now()  # polls from before it were made by an earlier run
         self.polls = 0  # status reads made (benchmarks report it)
 
     async def poll_all(self) -> None:
@@ -89,7 +91,11 @@ class Tracker:
             async with self._limit:
                 await self._poll(migration_id, app_id)
         except Exception:
-            log.exception("tracking %s failed", migration_id)
+            log.exception(
+                "tracking %s failed",
+                migration_id,
+                extra={"migration_id": migration_id, "app_id": app_id},
+            )
         finally:
             self._in_flight.discard(migration_id)
 
@@ -136,6 +142,11 @@ class Tracker:
             expected=self.expected(),
             stuck_factor=self._stuck_factor,
         )
+        if m.last_polled_at is not None and m.last_polled_at < self._started_at:
+            # the first poll since the bot (re)started: what changed, changed while it was down
+            obs.events = [
+                replace(e, offline=True) if isinstance(e, StepsAdvanced) else e for e in obs.events
+            ]
         new = obs.migration
         for event in obs.events:
             outbox.append(
@@ -164,6 +175,19 @@ class Tracker:
             outbox=outbox,
             audit=audit,
         )
+        if new.current_step != m.current_step:
+            log.info(
+                "%s of %s: %s → %s",
+                new.short_id,
+                new.app_id,
+                m.current_step,
+                new.current_step,
+                extra={
+                    "migration_id": new.migration_id,
+                    "app_id": new.app_id,
+                    "step": new.current_step,
+                },
+            )
         if outbox:
             self._on_change()
 

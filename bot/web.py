@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,11 +24,21 @@ def create_web(
     on_start: Callable[[], Awaitable[None]] | None = None,
     on_stop: Callable[[], Awaitable[None]] | None = None,
     metrics: Callable[[], tuple[bytes, str]] | None = None,
+    observe: Callable[[bytes, str, int, bytes, float], None] | None = None,
 ) -> Starlette:
+    """`observe(body, content_type, status, response_body, seconds)` is told of every
+    request from Slack once it is acknowledged (the ack latency)."""
     handler = AsyncSlackRequestHandler(app)
 
     async def events(request: Request) -> Response:
-        return await handler.handle(request)
+        started = time.perf_counter()
+        body = await request.body()  # Starlette keeps it: Bolt reads the same bytes
+        response = await handler.handle(request)
+        if observe is not None:
+            seconds = time.perf_counter() - started
+            content_type = request.headers.get("content-type", "")
+            observe(body, content_type, response.status_code, bytes(response.body), seconds)
+        return response
 
     async def healthz(request: Request) -> Response:
         depth, age = deps.store.outbox_stats(deps.clock.now())

@@ -27,8 +27,9 @@ DEFAULT_BUSY_TIMEOUT_MS = 5000
 def connect(path: str | Path, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Database:
     """Open `path` (or an in-memory database for ":memory:") ready for the store.
 
-    A file gets WAL mode, so readers never wait for the writer; every connection
-    gets `busy_timeout`, so a file another writer holds is waited for, not lost.
+    A file gets WAL mode (synchronous=NORMAL), so readers never wait for the writer;
+    every connection gets `busy_timeout`, so a file another writer holds is waited
+    for, not lost.
     """
     memory = str(path) == MEMORY
     if not memory:
@@ -43,6 +44,10 @@ def connect(path: str | Path, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS)
     db = Database(conn, execute_plugins=False)
     if not memory:
         db.enable_wal()
+        # WAL + NORMAL: a commit no longer waits for fsync (0.4 ms of a blocked event
+        # loop per write); a killed process loses nothing, a power cut at most the
+        # last commits, never consistency
+        conn.execute("PRAGMA synchronous = NORMAL")
     return db
 
 
@@ -90,8 +95,16 @@ class StoreBase:
     @contextmanager
     def _write(self) -> Iterator[Database]:
         """The lock plus a `BEGIN IMMEDIATE` transaction: one unit of work."""
-        with self._lock, immediate(self._db) as db:
-            yield db
+        with self._lock:
+            try:
+                with immediate(self._db) as db:
+                    yield db
+            except BaseException:
+                self._rolled_back()
+                raise
+
+    def _rolled_back(self) -> None:
+        """A write failed and was undone: forget anything cached from it (subclasses)."""
 
     @contextmanager
     def _read(self) -> Iterator[Database]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import statistics
+import bisect
 from collections import defaultdict
 from datetime import datetime
 
@@ -29,7 +29,10 @@ class MigrationsRepo(StoreBase):
 
     def __init__(self, db: Database, *, clock: Clock) -> None:
         super().__init__(db, clock=clock)
-        self._median_cache: dict[int, dict[str, float]] = {}
+        # seconds of every "done" step record, sorted, by step: loaded once, then kept up
+        # to date by this store's own writes (re-read after a rollback or another
+        # connection's write), so a median costs O(steps), not a scan of the table
+        self._samples: dict[str, list[float]] | None = None
         self._median_data_version = -1
 
     # --- migrations -------------------------------------------------------
@@ -147,7 +150,8 @@ class MigrationsRepo(StoreBase):
 
     def _add_step(self, r: StepRecord) -> None:
         self._table("steps").insert(to_row(r))
-        self._median_cache.clear()
+        if r.outcome == "done" and r.ended_at is not None:
+            self._sample(r.step, r.started_at, r.ended_at)
 
     def close_step(self, migration_id: str, step: str, ended_at: datetime, outcome: str) -> bool:
         """Close the latest open record of `step`; False if none was open."""
@@ -155,14 +159,25 @@ class MigrationsRepo(StoreBase):
             return self._close_step(migration_id, step, ended_at, outcome)
 
     def _close_step(self, migration_id: str, step: str, ended_at: datetime, outcome: str) -> bool:
-        cursor = self._db.execute(
+        closed = self._db.execute(
             "UPDATE steps SET ended_at = ?, outcome = ? WHERE id = ("
             " SELECT id FROM steps WHERE migration_id = ? AND step = ? AND ended_at IS NULL"
-            " ORDER BY started_at DESC, id DESC LIMIT 1)",
+            " ORDER BY started_at DESC, id DESC LIMIT 1) RETURNING started_at",
             [iso(ended_at), outcome, migration_id, step],
-        )
-        self._median_cache.clear()
-        return cursor.rowcount == 1
+        ).fetchall()
+        if closed and outcome == "done":
+            self._sample(step, parse_iso(closed[0][0]), ended_at)
+        return bool(closed)
+
+    def _sample(self, step: str, started_at: datetime, ended_at: datetime) -> None:
+        """A step record just became "done": one more sample for its median."""
+        seconds = (ended_at - started_at).total_seconds()
+        if self._samples is not None and seconds >= 0:
+            bisect.insort(self._samples.setdefault(step, []), seconds)
+
+    def _rolled_back(self) -> None:
+        super()._rolled_back()
+        self._samples = None  # samples added in the failed transaction never happened
 
     def step_history(self, migration_id: str) -> list[StepRecord]:
         """The migration's step records in the order they started."""
@@ -177,33 +192,37 @@ class MigrationsRepo(StoreBase):
     def median_step_seconds(self, *, min_samples: int = 1) -> dict[str, float]:
         """Median seconds per step over finished records with outcome "done".
 
-        Steps with fewer than `min_samples` such records are left out. Cached until
-        a step record is written, here or (seen through `PRAGMA data_version`) by
-        another connection to the file.
+        Steps with fewer than `min_samples` such records are left out. Reflects this
+        store's writes at once, and another connection's (seen through `PRAGMA
+        data_version`) at the next call.
         """
         with self._lock:
             data_version = int(self._db.execute("PRAGMA data_version").fetchone()[0])
-            if data_version != self._median_data_version:
-                self._median_cache.clear()
+            if data_version != self._median_data_version or self._samples is None:
+                self._samples = self._load_samples()
                 self._median_data_version = data_version
-            cached = self._median_cache.get(min_samples)
-            if cached is not None:
-                return dict(cached)
-            rows = self._rows(
-                "SELECT step, started_at, ended_at FROM steps"
-                " WHERE outcome = 'done' AND ended_at IS NOT NULL"
-            )
-            samples: dict[str, list[float]] = defaultdict(list)
-            for row in rows:
-                seconds = (
-                    parse_iso(row["ended_at"]) - parse_iso(row["started_at"])
-                ).total_seconds()
-                if seconds >= 0:
-                    samples[row["step"]].append(seconds)
-            medians = {
-                step: float(statistics.median(values))
-                for step, values in samples.items()
-                if len(values) >= max(1, min_samples)
+            return {
+                step: _median(values)
+                for step, values in self._samples.items()
+                if values and len(values) >= max(1, min_samples)
             }
-            self._median_cache[min_samples] = medians
-            return dict(medians)
+
+    def _load_samples(self) -> dict[str, list[float]]:
+        rows = self._rows(
+            "SELECT step, started_at, ended_at FROM steps"
+            " WHERE outcome = 'done' AND ended_at IS NOT NULL"
+        )
+        samples: dict[str, list[float]] = defaultdict(list)
+        for row in rows:
+            seconds = (parse_iso(row["ended_at"]) - parse_iso(row["started_at"])).total_seconds()
+            if seconds >= 0:
+                samples[row["step"]].append(seconds)
+        return {step: sorted(values) for step, values in samples.items()}
+
+
+def _median(ordered: list[float]) -> float:
+    """The median of a sorted, non-empty list (as `statistics.median`)."""
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[mid])
+    return (ordered[mid - 1] + ordered[mid]) / 2

@@ -39,6 +39,40 @@ class OutboxRepo(StoreBase):
             limit=limit,
         )
 
+    def sendable_channels(self, *, now: datetime) -> list[str]:
+        """Channels with an item to send now, i.e. a due item that no earlier unsent
+        item of its channel is waiting for (deferred after a failure)."""
+        with self._lock:
+            first_due = self._db.execute(
+                f"SELECT channel_id, min(id) FROM outbox WHERE {_UNSENT}"
+                " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) GROUP BY channel_id",
+                [iso(now)],
+            ).fetchall()
+            held = self._held(now)
+        return [c for c, first in first_due if first < held.get(c, first + 1)]
+
+    def sendable_outbox(
+        self, *, now: datetime, channel: str | None = None, limit: int = 100
+    ) -> list[OutboxItem]:
+        """Due items (of `channel`, or all), by id, without those an earlier unsent item
+        of their channel is still waiting for: sending them first would break its order."""
+        where, args = f"{_UNSENT} AND (next_attempt_at IS NULL OR next_attempt_at <= ?)", [iso(now)]
+        if channel is not None:
+            where, args = where + " AND channel_id = ?", [*args, channel]
+        with self._lock:
+            held = self._held(now)
+            items = self._outbox_where(where, args, limit=limit)
+        return [i for i in items if (i.id or 0) < held.get(i.channel_id, (i.id or 0) + 1)]
+
+    def _held(self, now: datetime) -> dict[str, int]:
+        """Channel → id of its first unsent item deferred until after `now`."""
+        rows = self._db.execute(
+            f"SELECT channel_id, min(id) FROM outbox WHERE {_UNSENT} AND next_attempt_at > ?"
+            " GROUP BY channel_id",
+            [iso(now)],
+        ).fetchall()
+        return {channel: int(first) for channel, first in rows}
+
     def pending_outbox_for(self, migration_id: str) -> list[OutboxItem]:
         """The migration's unsent items (due or deferred), by id."""
         return self._outbox_where(f"{_UNSENT} AND migration_id = ?", [migration_id])

@@ -194,6 +194,8 @@ def outcome(a: Approval, migration: TrackedMigration | None) -> str:
         return f"Expired at {hhmm(a.expires_at)} — no decision was made"
     if a.status == "voided":
         return f"Voided: {reason or 'the state it was asked in changed'}"
+    if a.result.get("refused") is False:  # not a refusal: 5xx, timeout, or the state unreadable
+        return f"{_approved(a)} but it failed: {reason or 'no reason given'}"
     return f"{_approved(a)} but Butterbase refused: {reason or 'no reason given'}"
 
 

@@ -1,4 +1,135 @@
-async def _ack(ack, *, deps):
-    await ack()
+"""Buttons of the approval family: "Request reverse" / "Request teardown" (status card,
+`/teardown` list, App Home) and Approve / Deny on a request card.
 
-handle_request_reverse = handle_request_teardown = handle_approve = handle_deny = _ack
+The clicking user is `body["user"]["id"]`; a button's value only names the migration
+or the request. Every click is answered privately. Approving a teardown opens the
+confirmation modal straight away (a trigger_id lives 3 s); only its correct
+submission counts as the approval (`handlers/views/teardown_confirm.py`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.deps import Deps
+from bot.errors import ButterbaseError
+from bot.explain import explain
+from bot.parsing import UUID
+from bot.render import render_teardown_modal
+from handlers.commands.teardown import find_replica
+from handlers.guards import channel_of
+from storage.records import ApprovalKind
+
+log = logging.getLogger(__name__)
+
+
+async def answer(respond: AsyncRespond, deps: Deps, body: dict[str, Any], text: str) -> None:
+    """A private answer to the clicker: in place of the click, or by DM from App Home."""
+    if body.get("response_url"):
+        await respond(text=text, response_type="ephemeral", replace_original=False)
+        return
+    try:
+        await deps.slack.chat_postMessage(channel=body["user"]["id"], text=text)
+    except SlackApiError:
+        log.warning("could not answer %s by DM", body["user"]["id"])
+
+
+async def _request(deps: Deps, kind: ApprovalKind, body: dict[str, Any], value: str) -> str:
+    assert deps.approvals is not None
+    if not UUID.match(value):
+        return "That button names no migration the bot knows. Nothing was requested."
+    m = deps.store.get_migration(value)
+    app_id = m.app_id if m else None
+    if app_id is None:
+        try:
+            replica = await find_replica(deps, value)
+        except ButterbaseError as exc:
+            return explain(exc, doing="look up the retained replicas")
+        if replica is None:
+            return f"The bot knows no migration `{value[:8]}`. Nothing was requested."
+        app_id = replica.app_id
+    return await deps.approvals.request(
+        kind, app_id=app_id, migration_id=value, user=body["user"]["id"], channel=channel_of(body)
+    )
+
+
+async def handle_request_reverse(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: AsyncRespond,
+    *,
+    deps: Deps,
+) -> None:
+    """The status card's "Request reverse": the same request as `/reverse`."""
+    await ack()
+    text = await _request(deps, "reverse", body, str(action.get("value") or ""))
+    await answer(respond, deps, body, text)
+
+
+async def handle_request_teardown(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: AsyncRespond,
+    *,
+    deps: Deps,
+) -> None:
+    """ "Request teardown" on the status card, the `/teardown` list or App Home."""
+    await ack()
+    text = await _request(deps, "teardown", body, str(action.get("value") or ""))
+    await answer(respond, deps, body, text)
+
+
+async def handle_approve(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    *,
+    deps: Deps,
+) -> None:
+    """Approve: a reverse counts at once; a teardown first asks for the app id in a modal."""
+    await ack()
+    assert deps.approvals is not None
+    user, approval_id = body["user"]["id"], str(action.get("value") or "")
+    a = deps.store.get_approval(approval_id)
+    if a is not None and a.kind == "teardown":
+        a, refusal = await deps.approvals.check(approval_id, user, "approve")
+        if refusal is not None or a is None:
+            await answer(respond, deps, body, refusal or "This request no longer exists.")
+            return
+        source = str(a.snapshot.get("source_region") or "the source region")
+        cost = deps.cards.replica_costs.get(a.migration_id)
+        view = render_teardown_modal(a, replica_cost=cost, source_region=source)
+        try:
+            await client.views_open(trigger_id=body["trigger_id"], view=view)
+        except SlackApiError as exc:
+            error = exc.response.get("error", "error")
+            text = f"I couldn't open the teardown confirmation (Slack said {error}). Click Approve again."
+            await answer(respond, deps, body, text)
+        return
+    text = await deps.approvals.decide(approval_id, user, "approve")
+    await answer(respond, deps, body, text)
+
+
+async def handle_deny(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: AsyncRespond,
+    *,
+    deps: Deps,
+) -> None:
+    """Deny: one deny closes the request; nothing is called."""
+    await ack()
+    assert deps.approvals is not None
+    text = await deps.approvals.decide(str(action.get("value") or ""), body["user"]["id"], "deny")
+    await answer(respond, deps, body, text)

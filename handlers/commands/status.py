@@ -1,2 +1,150 @@
-async def handle_status(ack, *, deps):  # placeholder, replaced by its issue
+"""`/migration-status [<app_id> [<migration_id>]]`: where things stand, privately.
+
+- nothing: the moves running in this channel and the retained replicas;
+- an app: its active migration (`get_active`), else the last one the bot knows;
+- an app and an id (whole, or the short form the bot shows): that migration.
+
+Private, with a "Share in channel" button. A migration the bot does not follow
+(started outside Slack) is shown with a "Follow in this channel" button.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+
+from bot import ids
+from bot.adoption import button_value, from_status
+from bot.deps import Deps
+from bot.errors import ButterbaseError
+from bot.explain import explain
+from bot.models import MigrationStatus
+from bot.parsing import UsageError, parse, usage
+from bot.render import Message, render_card, render_channel_overview, render_status_private
+from bot.render.blocks import button, context, section
+from bot.resolve import resolve
+
+COMMAND = "/migration-status"
+OVERVIEW = "overview"  # the Share button's value for the channel overview
+
+
+async def handle_status(
+    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, *, deps: Deps
+) -> None:
+    """Show a migration, an app's current move, or what runs in this channel."""
+    try:
+        args = parse(COMMAND, command.get("text", ""))
+    except UsageError as exc:
+        await ack(text=str(exc))
+        return
+    if args.help:
+        await ack(text=usage(COMMAND))
+        return
     await ack()
+    channel = command["channel_id"]
+    if args.app_id is None:
+        reply = await overview(deps, channel)
+    elif args.migration_ref is None:
+        reply = await app_status(deps, args.app_id, channel)
+    else:
+        reply = await migration_status(deps, args.app_id, args.migration_ref, channel)
+    await respond(response_type="ephemeral", replace_original=False, **reply)
+
+
+def _as_reply(message: Message) -> dict[str, Any]:
+    return {"text": message.text, "blocks": message.blocks}
+
+
+async def overview(deps: Deps, channel: str, *, shareable: bool = True) -> dict[str, Any]:
+    """The moves running in `channel` (from the store) and the retained replicas."""
+    running = deps.store.migrations_in_channel(channel)
+    note = None
+    try:
+        replicas = await deps.butterbase.source_replicas()
+    except ButterbaseError as exc:
+        replicas, note = [], explain(exc, doing="list the retained replicas")
+    for r in replicas:
+        deps.cards.replica_costs[r.migration_id] = r.estimated_monthly_cost_usd
+    message = render_channel_overview(running, replicas, now=deps.clock.now())
+    blocks = list(message.blocks)
+    if note:
+        blocks.append(context(note).to_dict())
+    if shareable:
+        share = button("Share in channel", ids.SHARE_STATUS, OVERVIEW)
+        blocks.append({"type": "actions", "elements": [share.to_dict()]})
+    return {"text": message.text, "blocks": blocks}
+
+
+def tracked_view(deps: Deps, migration_id: str, *, lead: str | None = None) -> dict[str, Any]:
+    """A migration the bot follows: the card's body, its approvals, a Share button."""
+    m = deps.store.get_migration(migration_id)
+    assert m is not None
+    message = render_status_private(
+        m,
+        deps.store.step_history(migration_id),
+        now=deps.clock.now(),
+        expected=deps.store.median_step_seconds(),
+        approvals=deps.store.approvals_for_migration(migration_id),
+        replica_cost=deps.cards.replica_costs.get(migration_id),
+    )
+    reply = _as_reply(message)
+    if lead:
+        reply["blocks"] = [section(lead).to_dict(), *reply["blocks"]]
+        reply["text"] = f"{lead}\n{reply['text']}"
+    return reply
+
+
+def untracked_view(
+    deps: Deps, status: MigrationStatus, *, app_id: str, channel: str, shareable: bool = True
+) -> dict[str, Any]:
+    """A migration the bot does not follow, as its card would show it, with "Follow in
+    this channel". Its buttons name the app too: the bot has no record to find it by."""
+    m = from_status(status, app_id=app_id, channel=channel, now=deps.clock.now())
+    message = render_card(
+        m, [], now=deps.clock.now(), expected=deps.store.median_step_seconds(), followable=True
+    )
+    value = button_value(app_id, m.migration_id, tracked=False)
+    blocks: list[dict[str, Any]] = []
+    for block in message.blocks:
+        if block.get("type") == "actions":
+            block = {**block, "elements": [{**e, "value": value} for e in block["elements"]]}
+            if shareable:
+                share = button("Share in channel", ids.SHARE_STATUS, value).to_dict()
+                block["elements"].append(share)
+        blocks.append(block)
+    lead = "Started outside Slack: the bot is not following this move."
+    blocks.insert(len(blocks) - 1, context(lead).to_dict())
+    return {"text": message.text, "blocks": blocks}
+
+
+async def app_status(deps: Deps, app_id: str, channel: str) -> dict[str, Any]:
+    """The app's active migration, else the last one the bot knows."""
+    try:
+        active = await deps.butterbase.active(app_id)
+    except ButterbaseError as exc:
+        return {"text": explain(exc, doing=f"read the running move of {app_id}")}
+    if active is not None:
+        if deps.store.get_migration(active.migration_id) is not None:
+            return tracked_view(deps, active.migration_id)
+        return untracked_view(deps, active, app_id=app_id, channel=channel)
+    known = deps.store.migrations_for_app(app_id, limit=1)
+    if known:
+        lead = f"No move of {app_id} is running. The last one the bot knows:"
+        return tracked_view(deps, known[0].migration_id, lead=lead)
+    return {"text": f"No migration of {app_id} is running and the bot knows of none."}
+
+
+async def migration_status(deps: Deps, app_id: str, ref: str, channel: str) -> dict[str, Any]:
+    """One migration, by whole or short id (short ids only for those the bot knows)."""
+    try:
+        found = await resolve(deps.store, deps.butterbase, app_id=app_id, ref=ref)
+    except UsageError as exc:
+        return {"text": str(exc)}
+    except ButterbaseError as exc:
+        return {"text": explain(exc, doing=f"read migration `{ref[:8]}` of {app_id}")}
+    if found.tracked is not None:
+        return tracked_view(deps, found.migration_id)
+    assert found.status is not None
+    return untracked_view(deps, found.status, app_id=app_id, channel=channel)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    """No events yet: the App Home comes with the operations work."""
+    from handlers.events import home
+
+    app.event("app_home_opened")(partial(home.handle_app_home_opened, deps=deps))

@@ -84,13 +84,17 @@ class Reminders:
         clock: Clock,
         settings: Settings,
         on_queued: Callable[[], None] | None = None,
+        settle_seconds: float = 60.0,
     ) -> None:
+        """`settle_seconds`: the first check waits this long after the start, so that a
+        (re)start asks Butterbase for nothing but the migrations it follows."""
         self._store = store
         self._butterbase = butterbase
         self._clock = clock
         self._settings = settings
         self._on_queued = on_queued or (lambda: None)
         self._done_on: date | None = None
+        self._not_before = clock.now().timestamp() + settle_seconds
 
     def due_at(self, day: date) -> datetime:
         """When the reminder of `day` is due (UTC)."""
@@ -101,6 +105,8 @@ class Reminders:
         """The scheduler's job: remind once the day's time has passed, once per day."""
         now = self._clock.now()
         today = now.date()
+        if now.timestamp() < self._not_before:
+            return
         if self._done_on == today or now < self.due_at(today):
             return
         try:

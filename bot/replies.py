@@ -64,6 +64,9 @@ def _steps_text(event: StepsAdvanced, m: TrackedMigration) -> str:
         now = f"*{steps.label(event.now_at)}*"
     lead = f"{m.app_id} · " + ("While the bot was offline: " if event.offline else "")
     text = f":white_check_mark: {lead}{', '.join(done)} done · {now}" if done else f"{lead}{now}"
+    if done and event.now_at in ("aborting", "aborted", "failed") and event.done[-1] != "aborting":
+        # the step it was at never finished: the move stopped there
+        text = f":octagonal_sign: {lead}{', '.join(done)} stopped · {now}"
     if event.recovered_from:
         text += f"\n:ok_hand: {steps.label(event.recovered_from)} recovered after retrying."
     return text

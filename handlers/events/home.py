@@ -81,6 +81,7 @@ class HomeTab:
         return list(self._opened)
 
     async def opened(self, user: str) -> None:
+        """`user` opened their Home: publish it now and keep it fresh for a while."""
         self._opened[user] = self._deps.clock.now()
         await self.publish(user, force=True)
 
@@ -117,6 +118,7 @@ class HomeTab:
         return True
 
     async def data_for(self, user: str, *, fresh: bool = False) -> HomeData:
+        """What `user`'s Home shows now (`fresh`: read the replicas again)."""
         deps, now = self._deps, self._deps.clock.now()
         store = deps.store
         in_flight = [m for m in store.polling_migrations() if not steps.is_terminal(m.current_step)]
@@ -145,6 +147,7 @@ class HomeTab:
         )
 
     async def may_approve(self, user: str) -> bool:
+        """In `BOT_APPROVERS` or in `BOT_APPROVER_GROUP` (unreadable group: no)."""
         settings = self._deps.settings
         if user in settings.bot_approvers:
             return True

@@ -209,3 +209,21 @@ def test_a_long_list_stays_within_fifty_blocks() -> None:
         == "120 source replicas retained for more than 7d · est. $1,200.00/month in total"
     )
     assert "and 74 more — `/teardown` lists them all" in str(rendered.blocks)
+
+
+async def test_the_first_check_waits_a_minute_after_a_start(world: BotWorld) -> None:
+    mid = world.finished_move("app-42", "eu-west-1")
+    followed(world, mid, "app-42")
+    world.clock.set(at_day(world, mid, 8, "12:00"))
+    started = Reminders(
+        store=world.deps.store,
+        butterbase=world.deps.butterbase,
+        clock=world.clock,
+        settings=world.deps.settings,
+    )
+    asked = len(world.bb.requests_made())
+    await run_job(world, at_day(world, mid, 8, "12:00"), started)
+    assert reminders_in(world, CHANNEL) == []
+    assert len(world.bb.requests_made()) == asked, "nothing asked of Butterbase at start"
+    await run_job(world, at_day(world, mid, 8, "12:01"), started)
+    assert len(reminders_in(world, CHANNEL)) == 1

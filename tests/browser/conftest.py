@@ -3,6 +3,7 @@ sandbox started in this process on free ports with a fast simulated Butterbase."
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -24,7 +25,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+ROOT = Path(__file__).resolve().parents[2]
+# Screenshots go to test-artifacts/ (ignored by git); `SCREENSHOTS_TO_DOCS=1 make test`
+# refreshes the ones the README shows, under docs/.
+SHOTS = ROOT / ("docs" if os.environ.get("SCREENSHOTS_TO_DOCS") else "test-artifacts")
 VIEWPORT = {"width": 1200, "height": 800}
 
 
@@ -90,8 +94,8 @@ def page(browser_context: Any, sandbox: Sandbox) -> Iterator[Any]:
 
 
 def screenshot(page: Any, name: str) -> Path:
-    """Save a 1200×800 PNG under docs/ and return its path."""
-    DOCS.mkdir(exist_ok=True)
-    path = DOCS / name
+    """Save a 1200×800 PNG (see SHOTS) and return its path."""
+    SHOTS.mkdir(exist_ok=True)
+    path = SHOTS / name
     page.screenshot(path=str(path))
     return path

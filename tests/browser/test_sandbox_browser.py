@@ -1,7 +1,7 @@
 """The sandbox in a real browser: a move typed as a slash command, watched to completion,
 its thread, a teardown requested by Riley and approved by Ada through the modal.
 
-Screenshots go to docs/ (the README's tour shows them)."""
+Screenshots go to test-artifacts/ (docs/ with SCREENSHOTS_TO_DOCS=1; the README shows those)."""
 
 from __future__ import annotations
 

@@ -168,3 +168,29 @@ async def test_expiry_closes_the_card_and_refuses_later_clicks(tmp_path: Path) -
         ]
     finally:
         await close_world(world)
+
+
+async def test_approvers_from_a_user_group(tmp_path: Path) -> None:
+    world = make_world(tmp_path, BOT_APPROVERS="", BOT_APPROVER_GROUP="S_APPROVERS")
+    try:
+        move = await completed_move(world)
+        world.ws.fail_next("usergroups.users.list", count=2)  # the warm-up and the first click
+        a = await request(world, "reverse", move)
+        assert card(world, a).text.endswith("· <!subteam^S_APPROVERS>")
+        unknown = await click(world, APPROVER1, a)
+        assert unknown.startswith(
+            "I couldn't read the members of <!subteam^S_APPROVERS> from Slack ("
+        )
+        assert unknown.endswith(
+            "I can't tell whether you may decide, so nothing was recorded; try again in a minute."
+        )
+        assert reverse_calls(world) == []
+        outsider = await click(world, BYSTANDER, a)
+        assert outsider == (
+            "You are not an approver for reverse: approvers are the members of <!subteam^S_APPROVERS>."
+        )
+        member = await click(world, APPROVER1, a)
+        assert member.startswith("Approved: Butterbase started reverse migration")
+        assert len(reverse_calls(world)) == 1
+    finally:
+        await close_world(world)

@@ -66,6 +66,7 @@ async def test_abort_before_cutover_asks_then_aborts(world: World) -> None:
     joined = "\n".join(thread)
     assert "<@U_OTHER> aborted the move at" in joined
     assert "Aborted on request. The app stays in us-east-1." in joined
+    assert re.search(r"app-42 · Reserving the destination (\(\S+\) )?stopped · \*Aborted\*", joined)
     assert "STILL PAUSED" not in joined  # writes were never paused
     card = world.ws.find_message(CHANNEL, card_ts)
     assert card is not None and ids.ABORT not in buttons(card.blocks)

@@ -3,6 +3,8 @@ before cutover end aborted, after cutover end failed with the requester and on-c
 
 from __future__ import annotations
 
+import re
+
 from bot import steps
 from tests.e2e.harness import CHANNEL, World, wait_for
 from tests.e2e.private import done_steps, start_move, tracked
@@ -35,6 +37,7 @@ async def test_a_step_failing_twice_is_told_once_and_so_is_its_recovery(world: W
 
 
 async def test_five_failures_before_cutover_end_aborted(world: World) -> None:
+    world.sim.config.retry_delay = 60  # 0.12 s between attempts: the polls see it retry
     world.sim.fail_step("app-42", "copying_blobs", 5, error="blob store is gone")
     card_ts, mid = await start_move(world, "app-42", "eu-west-1")
     thread = await wait_for(lambda: summary_reached(world, card_ts), message="the summary")
@@ -44,11 +47,14 @@ async def test_five_failures_before_cutover_end_aborted(world: World) -> None:
     assert aborted[0].startswith(":octagonal_sign: <@U_REQ> <!subteam^S_ONCALL> app-42 · ")
     assert "blob store is gone" in aborted[0] and "The app stays in us-east-1." in aborted[0]
     assert sum("is failing and being retried" in t for t in thread) == 1
+    stopped = r"app-42 · Copying blobs (\(\S+\) )?stopped · (now \*Aborting|\*Aborted\*)"
+    assert re.search(stopped, "\n".join(thread))
     assert world.cards()[0].text.startswith("app-42 · us-east-1 → eu-west-1 · Aborted")
     assert world.mutating_requests()[1:] == []  # the bot itself aborted nothing
 
 
 async def test_five_failures_after_cutover_end_failed_and_ping(world: World) -> None:
+    world.sim.config.retry_delay = 60  # 0.12 s between attempts: the polls see it retry
     world.sim.fail_step("app-42", "setting_up_reverse_replication", 5, error="replica refused")
     card_ts, mid = await start_move(world, "app-42", "eu-west-1")
     thread = await wait_for(lambda: summary_reached(world, card_ts), message="the summary")
@@ -57,6 +63,8 @@ async def test_five_failures_after_cutover_end_failed_and_ping(world: World) -> 
     assert len(failed) == 1
     assert failed[0].startswith(":rotating_light: <@U_REQ> <!subteam^S_ONCALL> app-42 · ")
     assert "It needs manual review" in failed[0] and "Abort is not possible" in failed[0]
+    stopped = r"app-42 · Setting up reverse replication (\(\S+\) )?stopped · \*Failed"
+    assert re.search(stopped, "\n".join(thread))
     assert sum("is failing and being retried" in t for t in thread) == 1
     assert world.cards()[0].text.startswith(
         "app-42 · us-east-1 → eu-west-1 · Failed — needs manual review"

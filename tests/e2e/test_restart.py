@@ -47,6 +47,8 @@ def bot_env(world: World, port: int) -> dict[str, str]:
         BOT_PORT=str(port),
         BOT_POLL_SECONDS="0.1",
         BOT_ONCALL_GROUP="S_ONCALL",
+        NO_PROXY="127.0.0.1,localhost",
+        no_proxy="127.0.0.1,localhost",
     )
     return env
 

@@ -116,7 +116,7 @@ async def test_the_rules_are_applied_before_the_server_is_asked(bot: Bot) -> Non
     assert (await abort(bot, mid)).startswith(f"The move of app-42 (`{mid[:8]}`) is past cutover")
     # a forged value naming another app is refused without a request
     wrong = await aborting.abort(deps, app_id="blog", migration_id=mid, user="U_X", channel="C1")
-    assert wrong == f"Migration `{mid[:8]}` belongs to app-42, not blog."
+    assert wrong == f"Migration `{mid[:8]}` belongs to app-42, not blog. Nothing was done."
     assert bot.requests("/abort") == []
     refused = [
         e for e in bot.runtime.store.audit_log(migration_id=mid) if e.action == "abort.refused"

@@ -70,6 +70,10 @@ def test_sandbox_answers_within_ten_seconds_and_stops_on_ctrl_c(tmp_path: Path) 
     seconds = wait_until_up(proc, f"http://127.0.0.1:{port}/")
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/meta", timeout=2) as response:
         assert b"/migrate" in response.read()
+    state = f"http://127.0.0.1:{port}/api/state?user=U_REQ&channel=C_MIGRATIONS"
+    with urllib.request.urlopen(state, timeout=5) as response:
+        shown = response.read().decode()
+    assert "very beginning of #migrations" in shown and "flaky-api" in shown  # channel, simulator
     code, out, err = stop(proc, signal.SIGINT)
     print(f"sandbox answered in {seconds:.2f} s")
     assert code == 0, err

@@ -149,7 +149,7 @@ def summary(
             took = format_duration((record.ended_at - record.started_at).total_seconds())
             timed.append(f"{steps.label(record.step)} {took}")
         elif record.outcome == "done_unobserved":
-            timed.append(f"{steps.label(record.step)} (not observed)")
+            timed.append(f"{steps.label(record.step)} (between two checks)")
     if timed:
         lines.append("Steps: " + " · ".join(timed))
     total = format_duration((now - m.created_at).total_seconds())

@@ -95,6 +95,11 @@ async def start_move(
         }
     if app.region == region:
         return {"text": f"{app_id} is already in {region}. Nothing was started."}
+    running = [
+        m for m in deps.store.migrations_for_app(app_id) if not steps.is_terminal(m.current_step)
+    ]
+    if running:  # known to be in flight: no need to ask the server to refuse it
+        return await in_flight_reply(deps, running[0])
     try:
         accepted = await deps.butterbase.move(app_id, region)
     except Conflict as exc:

@@ -321,7 +321,7 @@ def test_the_summary_says_who_what_was_approved_each_steps_time_and_the_end():
     assert lines[2] == "Teardown requested by <@U_REQ>: executed (approved by <@U_A1>, <@U_A3>)."
     assert lines[3] == (
         "Steps: Requested 30s · Reserving the destination 1m 30s · "
-        "Blocking writes (not observed) · Dumping data (not observed)"
+        "Blocking writes (between two checks) · Dumping data (between two checks)"
     )
     assert lines[4] == "Final state: *Completed* at 10:25 UTC (25m in all)."
     assert len(lines) == 5

@@ -45,9 +45,12 @@ async def test_replica_torn_down_by_someone_else_voids_the_request(world: World)
     assert closed.text == f"Reverse of app-42 to us-east-1: Voided: {reason}"
     assert buttons(closed) == []
     assert reverse_calls(world) == [] and deletes(world) == []
-    assert any(
-        t.startswith(":no_entry: The reverse request by <@U_REQ> was voided")
-        for t in world.thread_texts(move.card_ts)
+    await wait_for(
+        lambda: any(
+            t.startswith(":no_entry: The reverse request by <@U_REQ> was voided")
+            for t in world.thread_texts(move.card_ts)
+        ),
+        message="the void said in the thread",
     )
     assert world.runtime is not None
     void = world.runtime.store.audit_log(approval_id=a.approval_id)[-1]

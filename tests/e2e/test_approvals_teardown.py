@@ -77,9 +77,12 @@ async def test_teardown_confirmed_by_typing_the_app_id(world: World) -> None:
     assert ids.REQUEST_REVERSE not in buttons(forward) and ids.REQUEST_TEARDOWN not in buttons(
         forward
     )
-    assert any(
-        t.startswith(":wastebasket: Source replica of app-42 in us-east-1 torn down")
-        for t in world.thread_texts(move.card_ts)
+    await wait_for(
+        lambda: any(
+            t.startswith(":wastebasket: Source replica of app-42 in us-east-1 torn down")
+            for t in world.thread_texts(move.card_ts)
+        ),
+        message="the teardown said in the thread",
     )
 
     # a later /reverse is refused with the reason; nothing is called

@@ -24,6 +24,7 @@ from storage.records import AuditEntry, OutboxItem, StepRecord, TrackedMigration
 from storage.store import Store
 
 log = logging.getLogger(__name__)
+_SPREAD = 0.8  # a round's polls start within this share of the poll interval
 
 
 def reply_item(
@@ -74,10 +75,22 @@ class Tracker:
         self.polls = 0  # status reads made (benchmarks report it)
 
     async def poll_all(self) -> None:
-        """One round: every followed migration not already being polled, concurrently."""
-        due = [m for m in self._store.polling_migrations() if m.migration_id not in self._in_flight]
-        if due:
-            await asyncio.gather(*(self._guarded(m.migration_id, m.app_id) for m in due))
+        """One round: every followed migration not already being polled, once each.
+
+        The polls are spread over most of the interval, not sent at once: a thousand
+        migrations make a steady trickle of requests instead of a burst that fills the
+        HTTP pool and the event loop (and delays Slack's acks) every interval.
+        """
+        due = [(m.migration_id, m.app_id) for m in self._store.polling_migrations()]
+        gap = self._poll_seconds * _SPREAD / len(due) if due else 0.0
+        tasks = []
+        for i, (migration_id, app_id) in enumerate(due):
+            if i and gap >= 0.001:
+                await asyncio.sleep(gap)
+            if migration_id not in self._in_flight:
+                tasks.append(asyncio.create_task(self._guarded(migration_id, app_id)))
+        if tasks:
+            await asyncio.gather(*tasks)
 
     async def poll_now(self, migration_id: str) -> None:
         """Poll one migration straight away (after a command changed it, or Refresh)."""

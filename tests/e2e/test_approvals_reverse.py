@@ -30,8 +30,15 @@ async def test_reverse_approved_by_an_approver(world: World) -> None:
     assert buttons(before) == [ids.APPROVE, ids.DENY]
     body = " ".join(b.get("text", {}).get("text", "") for b in before.blocks)
     assert "Replica retained: yes" in body and "0 of 1 approvals so far" in body
-    forward_card = world.ws.find_message(CHANNEL, move.card_ts)
-    assert forward_card is not None and ids.REQUEST_REVERSE not in buttons(forward_card)
+    # the status card says a reverse is waiting, and stops offering to request one
+    await wait_for(
+        lambda: (
+            (m := world.ws.find_message(CHANNEL, move.card_ts)) is not None
+            and ids.REQUEST_REVERSE not in buttons(m)
+            and "Reverse requested by <@U_REQ>" in str(m.blocks)
+        ),
+        message="the status card updated",
+    )
 
     answer = await click(world, APPROVER1, a)
     assert answer.startswith("Approved: Butterbase started reverse migration `")

@@ -156,7 +156,11 @@ async def test_command_click_modal_round_trip(driver: SlackDriver) -> None:
     assert accepted.status == 200 and not modal.is_open
 
     await driver.app_home_opened("U_APP2")
-    await eventually(ws, lambda: ws.home_view("U_APP2") is not None)
+    # the stand-in stores the view a moment before it logs the call: wait for both
+    await eventually(
+        ws,
+        lambda: ws.home_view("U_APP2") is not None and bool(ws.calls_of("views.publish")),
+    )
     methods = [c.method for c in ws.calls]
     for method in ("chat.postMessage", "response_url", "views.open", "views.publish"):
         assert method in methods

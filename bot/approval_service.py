@@ -265,6 +265,35 @@ class ApprovalService:
         await self._tracker.poll_now(accepted.migration_id)
         return said.executed_message(a, new_migration=accepted.migration_id, path=accepted.path)
 
+    async def recover_interrupted(self) -> int:
+        """At start: settle requests left "executing" by a bot that died mid-call.
+
+        The call is never re-sent (it may have reached Butterbase): the state is read
+        and the request is marked executed when the effect is there, failed otherwise.
+        """
+        settled = 0
+        for a in self._store.approvals_in_status("executing"):
+            try:
+                target = await self.read_target(a.app_id, a.migration_id, active=True)
+            except ButterbaseError:
+                continue  # try again at the next start; nothing is lost meanwhile
+            if a.kind == "teardown" and target.replica_state == "torn_down":
+                self.records.torn_down(a)
+            elif a.kind == "reverse" and target.active_move and target.active_is_reverse:
+                self.records.reversed(a, target.active_move, "slow")
+            else:
+                back = a.kind == "reverse" and target.app_region == target.source_region
+                reason = (
+                    "the bot stopped while acting; the app is back in its source region, so the "
+                    "reverse probably ran: check `/migration-status`"
+                    if back
+                    else "the bot stopped while acting and Butterbase shows no change, so nothing "
+                    "was done: ask again"
+                )
+                self.records.fail(a, reason, {"refused": False, "stage": "restart"})
+            settled += 1
+        return settled
+
     # --- expiry and helpers ----------------------------------------------------------
 
     async def expire_due(self) -> int:

@@ -4,7 +4,7 @@ thread's replies. Pure."""
 from __future__ import annotations
 
 from bot.approvals import approvals_missing, what
-from bot.render.text import hhmm, mention, mentions
+from bot.render.text import day_time, mention, mentions
 from storage.records import Approval
 
 
@@ -74,5 +74,5 @@ def thread_torn_down(a: Approval) -> str:
 def requested_message(a: Approval) -> str:
     return (
         f"Asked for approval of {what(a.kind, a.app_id)}: the request is in <#{a.channel_id}>, in the "
-        f"thread of the migration's card. It expires at {hhmm(a.expires_at)}."
+        f"thread of the migration's card. It expires at {day_time(a.expires_at, a.requested_at)}."
     )

@@ -43,9 +43,14 @@ def _fail(command: str, problem: str) -> UsageError:
 
 
 def _shown(value: str) -> str:
-    """A fragment of what the person typed, safe to echo back in mrkdwn."""
+    """What the person typed, quoted and safe to echo back in mrkdwn. Invisible and
+    direction-changing characters are left out and said to be there (`app\u202e42`
+    shown as `app42` alone would look like a valid id)."""
     cleaned = "".join(ch for ch in value if ch.isprintable() and ch not in "`<>&*_~")
-    return cleaned[:40] + ("…" if len(cleaned) > 40 else "")
+    quoted = f"`{cleaned[:40]}{'…' if len(cleaned) > 40 else ''}`" if cleaned else "That"
+    if any(not ch.isprintable() for ch in value):
+        quoted += " (with invisible characters)"
+    return quoted
 
 
 def _tokens(command: str, text: str) -> list[str]:
@@ -60,7 +65,7 @@ def check_app_id(command: str, value: str) -> str:
     if value.startswith("<") and value.endswith(">"):
         raise _fail(command, "That looks like a Slack mention or link, not an app id.")
     if not APP_ID.match(value):
-        raise _fail(command, f"`{_shown(value)}` is not an app id (letters, digits, `-` and `_`).")
+        raise _fail(command, f"{_shown(value)} is not an app id (letters, digits, `-` and `_`).")
     return value
 
 
@@ -70,13 +75,13 @@ def check_migration_ref(command: str, value: str) -> str:
         return lowered
     raise _fail(
         command,
-        f"`{_shown(value)}` is not a migration id: give the whole id or the 8-character short id the bot shows.",
+        f"{_shown(value)} is not a migration id: give the whole id or the 8-character short id the bot shows.",
     )
 
 
 def check_region(command: str, value: str) -> str:
     if not REGION.match(value):
-        raise _fail(command, f"`{_shown(value)}` is not a region name (like `eu-west-1`).")
+        raise _fail(command, f"{_shown(value)} is not a region name (like `eu-west-1`).")
     return value
 
 

@@ -118,6 +118,7 @@ class Runtime:
         self.jobs.append((home_tab(self.deps).refresh, HOME_REFRESH_SECONDS))
         self._scheduler: AsyncIOScheduler | None = None
         self._outbox_task: asyncio.Task[None] | None = None
+        self._recovery: asyncio.Task[None] | None = None
         self.web: Starlette = create_web(
             self.app,
             self.deps,
@@ -144,7 +145,18 @@ class Runtime:
             )
         self._scheduler.start()
         self._outbox_task = asyncio.create_task(self.outbox.run())
+        self._recovery = asyncio.create_task(self._recover())
         log.info("bot started: %d migrations followed", len(self.store.polling_migrations()))
+
+    async def _recover(self) -> None:
+        """Settle approvals a previous process left mid-call (never re-sending the call)."""
+        try:
+            settled = await self.approvals.recover_interrupted()
+        except Exception:
+            log.exception("settling interrupted approvals failed")
+            return
+        if settled:
+            log.warning("settled %d approval(s) interrupted by a restart", settled)
 
     async def stop(self) -> None:
         if self._scheduler is not None:

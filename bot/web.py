@@ -7,13 +7,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.adapter.starlette.async_handler import (
+    AsyncSlackRequestHandler,
+    to_starlette_response,
+)
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot import inbound
 from bot.deps import Deps
 
 
@@ -29,11 +33,23 @@ def create_web(
     """`observe(body, content_type, status, response_body, seconds)` is told of every
     request from Slack once it is acknowledged (the ack latency)."""
     handler = AsyncSlackRequestHandler(app)
+    secret = deps.settings.slack_signing_secret
+    signing_secret = secret.get_secret_value() if secret else None
 
     async def events(request: Request) -> Response:
         started = time.perf_counter()
         body = await request.body()  # Starlette keeps it: Bolt reads the same bytes
-        response = await handler.handle(request)
+        gate = inbound.check(body, request.headers, signing_secret=signing_secret)
+        if gate.status != 200:  # unsigned (401) or unreadable (400): Bolt never sees it
+            response: Response = JSONResponse({"error": gate.error}, status_code=gate.status)
+        elif gate.parsed is not None:  # signed, but Bolt would misread it: hand it over parsed
+            # (a parsed body is Socket Mode's form: Bolt skips its signature check, done above)
+            parsed = AsyncBoltRequest(
+                body=gate.parsed, headers=dict(request.headers), mode="socket_mode"
+            )
+            response = to_starlette_response(await app.async_dispatch(parsed))
+        else:
+            response = await handler.handle(request)
         if observe is not None:
             seconds = time.perf_counter() - started
             content_type = request.headers.get("content-type", "")

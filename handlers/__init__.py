@@ -15,3 +15,5 @@ def register(app: AsyncApp, deps: Deps) -> None:
     actions.register(app, deps)
     views.register(app, deps)
     events.register(app, deps)
+    actions.register_fallback(app, deps)  # last: unknown buttons and modals
+    views.register_fallback(app, deps)

@@ -67,6 +67,10 @@ class ApprovalsRepo(StoreBase):
         """Every request still waiting for decisions, oldest first."""
         return self._approvals_where("status = 'pending'", [])
 
+    def approvals_in_status(self, status: str) -> list[Approval]:
+        """Every request in `status` (e.g. "executing" after a crash), oldest first."""
+        return self._approvals_where("status = ?", [status])
+
     def approvals_waiting_for(self, user: str) -> list[Approval]:
         """Pending requests `user` has not decided on yet (who may decide is the caller's rule)."""
         return [a for a in self.pending_approvals() if all(d.user != user for d in a.decisions)]

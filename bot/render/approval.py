@@ -23,6 +23,7 @@ from bot.render.card import state_words
 from bot.render.text import (
     age,
     clip,
+    day_time,
     escape,
     est_cost,
     hhmm,
@@ -119,7 +120,7 @@ def render_approval_request(
     details = [
         f"*Asked by* {mention(a.requester)} at {hhmm(a.requested_at)} ({age(seconds_between(a.requested_at, now))} ago)",
         *_migration_line(a, migration, healthy_for_seconds),
-        f"*Expires* at {hhmm(a.expires_at)} ({expiry})",
+        f"*Expires* at {day_time(a.expires_at, now)} ({expiry})",
         f"*Approvals* {so_far}",
     ]
     if approver_mentions:
@@ -191,7 +192,7 @@ def outcome(a: Approval, migration: TrackedMigration | None) -> str:
         )
         return f"Denied by {who}{when}" + (f": {reason}" if reason else "")
     if a.status == "expired":
-        return f"Expired at {hhmm(a.expires_at)} — no decision was made"
+        return f"Expired at {day_time(a.expires_at, a.requested_at)} — no decision was made"
     if a.status == "voided":
         return f"Voided: {reason or 'the state it was asked in changed'}"
     if a.result.get("refused") is False:  # not a refusal: 5xx, timeout, or the state unreadable

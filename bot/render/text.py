@@ -21,6 +21,14 @@ def hhmm(dt: datetime) -> str:
     return utc(dt).strftime("%H:%M UTC")
 
 
+def day_time(dt: datetime, ref: datetime) -> str:
+    """`10:02 UTC` on the same day as `ref`, else `Tue 1 Dec 10:02 UTC`."""
+    if utc(dt).date() == utc(ref).date():
+        return hhmm(dt)
+    moment = utc(dt)
+    return f"{moment.strftime('%a')} {moment.day} {moment.strftime('%b %H:%M')} UTC"
+
+
 def hhmmss(dt: datetime) -> str:
     """`10:02:03 UTC`."""
     return utc(dt).strftime("%H:%M:%S UTC")

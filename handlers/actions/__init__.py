@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import partial
 
 from slack_bolt.async_app import AsyncApp
@@ -23,3 +24,10 @@ def register(app: AsyncApp, deps: Deps) -> None:
     app.action(ids.HOME_REQUEST_TEARDOWN)(partial(approvals.handle_request_teardown, deps=deps))
     app.action(ids.APPROVE)(partial(approvals.handle_approve, deps=deps))
     app.action(ids.DENY)(partial(approvals.handle_deny, deps=deps))
+
+
+def register_fallback(app: AsyncApp, deps: Deps) -> None:
+    """Any other click: registered after every other listener (Bolt runs the first match)."""
+    from handlers.actions import unknown
+
+    app.action(re.compile(".*"))(partial(unknown.handle_unknown_action, deps=deps))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import partial
 
 from slack_bolt.async_app import AsyncApp
@@ -14,3 +15,10 @@ def register(app: AsyncApp, deps: Deps) -> None:
     from handlers.views import teardown_confirm
 
     app.view(ids.TEARDOWN_CONFIRM_VIEW)(partial(teardown_confirm.handle_submit, deps=deps))
+
+
+def register_fallback(app: AsyncApp, deps: Deps) -> None:
+    """Any other submission: registered after every other listener (Bolt runs the first match)."""
+    from handlers.views import unknown
+
+    app.view(re.compile(".*"))(partial(unknown.handle_unknown_view, deps=deps))

@@ -70,3 +70,13 @@ def test_join_lines_stays_under_the_limit_and_says_how_many_were_left_out():
     kept = text.count("\n")
     assert text.endswith(f"… and {100 - kept} more")
     assert join_lines(["a", "b"]) == "a\nb"
+
+
+def test_day_time_names_the_day_only_when_it_is_not_today() -> None:
+    from datetime import UTC, datetime
+
+    from bot.render.text import day_time
+
+    ref = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    assert day_time(datetime(2026, 11, 30, 10, 32, tzinfo=UTC), ref) == "10:32 UTC"
+    assert day_time(datetime(2026, 12, 1, 10, 0, tzinfo=UTC), ref) == "Tue 1 Dec 10:00 UTC"

@@ -65,6 +65,9 @@ async def _target(deps: Deps, app_id: str, ref: str | None) -> tuple[str, str] |
     except ButterbaseError as exc:
         return explain(exc, doing=f"look for the running move of {app_id}")
     if active is None:
+        known = deps.store.migrations_for_app(app_id, limit=1)
+        if known:  # its last move: the check below says why it can't be aborted
+            return app_id, known[0].migration_id
         return (
             f"No move of {app_id} is running that the bot can see, so there is nothing to abort. "
             "A move started from the Butterbase dashboard can only be aborted there."

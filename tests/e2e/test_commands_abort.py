@@ -116,12 +116,19 @@ async def test_abort_of_a_failed_move_is_refused_without_asking_butterbase(world
     assert reply.text == expected
     stale = await click_card(world, REQUESTER, card_ts, ids.ABORT, value=mid, force=True)
     assert stale.text == expected
+    # with no id, its last move is the one meant: refused for the same reason
     reply = await private_reply(world, REQUESTER, "/abort", "app-42")
+    assert reply.text == expected
+    assert abort_calls(world) == []  # the server would have answered 200
+
+
+async def test_abort_of_an_app_the_bot_never_moved_says_nothing_runs(world: World) -> None:
+    reply = await private_reply(world, REQUESTER, "/abort", "shop-eu")
     assert reply.text == (
-        "No move of app-42 is running that the bot can see, so there is nothing to abort. "
+        "No move of shop-eu is running that the bot can see, so there is nothing to abort. "
         "A move started from the Butterbase dashboard can only be aborted there."
     )
-    assert abort_calls(world) == []  # the server would have answered 200
+    assert abort_calls(world) == []
 
 
 async def test_abort_past_blocking_writes_reports_paused_writes_once(world: World) -> None:

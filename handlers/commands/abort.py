@@ -19,10 +19,11 @@ from bot.deps import Deps
 from bot.errors import ButterbaseError
 from bot.explain import explain
 from bot.models import MigrationStatus
-from bot.parsing import UsageError, parse, usage
+from bot.parsing import UsageError
 from bot.render.blocks import actions, button, confirm, section
 from bot.render.text import escape
 from bot.resolve import resolve
+from handlers.commands.arguments import read_args
 
 COMMAND = "/abort"
 
@@ -31,15 +32,9 @@ async def handle_abort(
     ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, *, deps: Deps
 ) -> None:
     """Stop a move before cutover (asks you to confirm)."""
-    try:
-        args = parse(COMMAND, command.get("text", ""))
-    except UsageError as exc:
-        await ack(text=str(exc))
+    args = await read_args(ack, command, COMMAND)
+    if args is None:
         return
-    if args.help:
-        await ack(text=usage(COMMAND))
-        return
-    await ack()
     assert args.app_id is not None
     reply = await prompt(deps, app_id=args.app_id, ref=args.migration_ref)
     await respond(response_type="ephemeral", replace_original=False, **reply)

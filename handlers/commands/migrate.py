@@ -19,8 +19,8 @@ from bot import ids, steps
 from bot.deps import Deps
 from bot.errors import ButterbaseError, Conflict
 from bot.explain import explain
-from bot.parsing import UsageError, parse, usage
 from bot.tracker import card_item
+from handlers.commands.arguments import read_args
 from storage.records import AuditEntry, StepRecord, TrackedMigration
 
 log = logging.getLogger(__name__)
@@ -31,15 +31,9 @@ async def handle_migrate(
     ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, *, deps: Deps
 ) -> None:
     """Start moving an app to another region."""
-    try:
-        args = parse(COMMAND, command.get("text", ""))
-    except UsageError as exc:
-        await ack(text=str(exc))
+    args = await read_args(ack, command, COMMAND)
+    if args is None:
         return
-    if args.help:
-        await ack(text=usage(COMMAND))
-        return
-    await ack()
     assert args.app_id is not None
     outcome = await start_move(
         deps,

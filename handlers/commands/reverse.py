@@ -14,8 +14,9 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from bot.deps import Deps
 from bot.errors import ButterbaseError
 from bot.explain import explain
-from bot.parsing import UsageError, parse, usage
+from bot.parsing import UsageError
 from bot.resolve import resolve
+from handlers.commands.arguments import read_args
 from storage.records import TrackedMigration
 from storage.store import Store
 
@@ -26,15 +27,9 @@ async def handle_reverse(
     ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, *, deps: Deps
 ) -> None:
     """Ask for approval to move a completed migration back to its source region."""
-    try:
-        args = parse(COMMAND, command.get("text", ""))
-    except UsageError as exc:
-        await ack(text=str(exc))
+    args = await read_args(ack, command, COMMAND)
+    if args is None:
         return
-    if args.help:
-        await ack(text=usage(COMMAND))
-        return
-    await ack()
     assert args.app_id is not None
     text = await request_reverse(
         deps,

@@ -21,10 +21,11 @@ from bot.deps import Deps
 from bot.errors import ButterbaseError
 from bot.explain import explain
 from bot.models import MigrationStatus
-from bot.parsing import UsageError, parse, usage
+from bot.parsing import UsageError
 from bot.render import Message, render_card, render_channel_overview, render_status_private
 from bot.render.blocks import button, context, section
 from bot.resolve import resolve
+from handlers.commands.arguments import read_args
 
 COMMAND = "/migration-status"
 OVERVIEW = "overview"  # the Share button's value for the channel overview
@@ -34,15 +35,9 @@ async def handle_status(
     ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, *, deps: Deps
 ) -> None:
     """Show a migration, an app's current move, or what runs in this channel."""
-    try:
-        args = parse(COMMAND, command.get("text", ""))
-    except UsageError as exc:
-        await ack(text=str(exc))
+    args = await read_args(ack, command, COMMAND)
+    if args is None:
         return
-    if args.help:
-        await ack(text=usage(COMMAND))
-        return
-    await ack()
     channel = command["channel_id"]
     if args.app_id is None:
         reply = await overview(deps, channel)

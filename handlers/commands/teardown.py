@@ -18,9 +18,10 @@ from bot.deps import Deps
 from bot.errors import ButterbaseError
 from bot.explain import explain
 from bot.models import SourceReplica
-from bot.parsing import UUID, UsageError, parse, usage
+from bot.parsing import UUID, UsageError
 from bot.render import render_replicas
 from bot.resolve import resolve_known
+from handlers.commands.arguments import read_args
 
 COMMAND = "/teardown"
 
@@ -29,15 +30,9 @@ async def handle_teardown(
     ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, *, deps: Deps
 ) -> None:
     """List the retained replicas, or ask for approval to delete one (irreversible)."""
-    try:
-        args = parse(COMMAND, command.get("text", ""))
-    except UsageError as exc:
-        await ack(text=str(exc))
+    args = await read_args(ack, command, COMMAND)
+    if args is None:
         return
-    if args.help:
-        await ack(text=usage(COMMAND))
-        return
-    await ack()
     user, channel = command["user_id"], command["channel_id"]
     if args.app_id is None and args.migration_ref is None:
         reply = await replica_list(deps)

@@ -66,7 +66,9 @@ def check(raw: bytes, headers: Mapping[str, str], *, signing_secret: str | None)
 
 
 def _is_ssl_check(text: str, content_type: str) -> bool:
-    if content_type == "application/json" or text.startswith("{"):
+    """Slack's SSL check (`ssl_check=1`), which Bolt answers before reading anything
+    else; a body that Bolt would take for a `payload` is not one."""
+    if content_type == "application/json" or text.startswith("{") or "payload" in text:
         return False
     return dict(parse_qsl(text, keep_blank_values=True)).get("ssl_check") == "1"
 

@@ -32,6 +32,8 @@ async def handle_submit(
     assert deps.approvals is not None
     user, approval_id = body["user"]["id"], str(view.get("private_metadata") or "")
     a, refusal = await deps.approvals.check(approval_id, user, "approve")
+    if refusal is None and a is not None and a.kind != "teardown":  # it confirms teardowns only
+        refusal = "This confirmation is for a teardown; that request is not one. Nothing was done."
     if refusal is not None or a is None:
         message = refusal or "This request no longer exists."
         await ack(response_action="errors", errors={ids.TEARDOWN_CONFIRM_BLOCK: message})

@@ -124,6 +124,10 @@ class SlackWorkspace(MessagesMixin):
         """A channel by id, name or `#name`."""
         if ref in self.channels:
             return self.channels[ref]
+        if ref in self.users:  # a user id: the bot's direct messages with them (App Messages tab)
+            dm = Channel(id=f"D_{ref}", name=f"dm-{ref}")
+            self.channels.setdefault(dm.id, dm)
+            return self.channels[dm.id]
         name = ref.removeprefix("#")
         return next((c for c in self.channels.values() if c.name == name), None)
 

@@ -210,3 +210,11 @@ async def test_permalinks(client: AsyncWebClient, standin: SlackStandIn) -> None
         await error_of(client.chat_getPermalink(channel="C_MIGRATIONS", message_ts="1.0"))
         == "message_not_found"
     )
+
+
+async def test_posting_to_a_user_id_goes_to_the_bots_direct_messages(
+    client: AsyncWebClient, standin: SlackStandIn
+) -> None:
+    response = await client.chat_postMessage(channel="U_REQ", text="hello")
+    assert response["channel"] == "D_U_REQ"
+    assert [m.text for m in standin.ws.channel_messages("D_U_REQ")] == ["hello"]

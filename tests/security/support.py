@@ -89,8 +89,13 @@ class Watch:
         audit entries `audited` (refusals the bot records by design), in that order."""
         world, ws = self.world, self.world.ws
         assert world.mutating_requests()[self.mutating :] == []
-        after = {c: len(ws.channel_messages(c, include_replies=True)) for c in ws.channels}
-        assert after == self.messages, "something was posted in a channel"
+        posted = [
+            m.text
+            for c in ws.channels
+            if not c.startswith("D_")  # direct messages are private answers (App Home clicks)
+            for m in ws.channel_messages(c, include_replies=True)[self.messages.get(c, 0) :]
+        ]
+        assert posted == [], f"posted in a channel: {posted}"
         counts = store_of(world).counts()
         expected = dict(self.counts, audit=self.counts["audit"] + len(audited))
         assert counts == expected

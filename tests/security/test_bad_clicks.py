@@ -30,7 +30,9 @@ from tests.security.support import (
 
 LONG = "x" * 10_000
 INVALID = "That button no longer names a migration the bot can act on. Nothing was done."
-UNKNOWN = "That button isn't one this bot handles (it may be from an older message). Nothing was done."
+UNKNOWN = (
+    "That button isn't one this bot handles (it may be from an older message). Nothing was done."
+)
 GONE = "This request no longer exists."
 NO_MIGRATION = "That button names no migration the bot knows. Nothing was requested."
 NOT_KNOWN = "The bot knows no migration `0f0f0f0f`. Nothing was requested."
@@ -73,7 +75,9 @@ CLICKS = [
     ),
     Click("refresh-made-up", ids.REFRESH, "{nobody}", INVALID),
     Click("refresh-sql", ids.REFRESH, "1' OR '1'='1", INVALID),
-    Click("follow-made-up", ids.FOLLOW, "app-42|{nobody}", "knows no migration `{nobody}` of app-42"),
+    Click(
+        "follow-made-up", ids.FOLLOW, "app-42|{nobody}", "knows no migration `{nobody}` of app-42"
+    ),
     Click("follow-other-apps-move", ids.FOLLOW, "shop-eu|{other}", "of shop-eu (404)"),
     Click("share-made-up", ids.SHARE_STATUS, "{nobody}", INVALID),
     Click("share-long", ids.SHARE_STATUS, LONG, INVALID),
@@ -82,19 +86,49 @@ CLICKS = [
     Click("request-teardown-sql", ids.REQUEST_TEARDOWN, "' OR 1=1 --", NO_MIGRATION),
     Click("request-teardown-long", ids.REQUEST_TEARDOWN, LONG, NO_MIGRATION),
     Click("home-teardown-made-up", ids.HOME_REQUEST_TEARDOWN, "{nobody}", NOT_KNOWN, home=True),
-    Click("pick-unknown-region", ids.PICK_REGION, "app-42|mars-1", "`mars-1` is not a Butterbase region", select=True),
-    Click("pick-mention", ids.PICK_REGION, "<!channel>|eu-west-1", "looks like a Slack mention", select=True),
+    Click(
+        "pick-unknown-region",
+        ids.PICK_REGION,
+        "app-42|mars-1",
+        "`mars-1` is not a Butterbase region",
+        select=True,
+    ),
+    Click(
+        "pick-mention",
+        ids.PICK_REGION,
+        "<!channel>|eu-west-1",
+        "looks like a Slack mention",
+        select=True,
+    ),
     Click("pick-no-region", ids.PICK_REGION, "app-42", "That is not a region name", select=True),
     Click("pick-long", ids.PICK_REGION, LONG, "is not an app id", select=True),
-    Click("pick-rtl", ids.PICK_REGION, "app-42|\u202eeu-west-1", "(with invisible characters) is not a region", select=True),
-    Click("pick-same-region", ids.PICK_REGION, "shop-eu|us-west-2", "shop-eu is already in us-west-2", select=True),
+    Click(
+        "pick-rtl",
+        ids.PICK_REGION,
+        "app-42|\u202eeu-west-1",
+        "(with invisible characters) is not a region",
+        select=True,
+    ),
+    Click(
+        "pick-same-region",
+        ids.PICK_REGION,
+        "shop-eu|us-west-2",
+        "shop-eu is already in us-west-2",
+        select=True,
+    ),
     # actions the bot never registered
     Click("unknown-action", "migration_delete_everything", "{m1}", UNKNOWN),
     Click("defined-but-unrouted", ids.START_MOVE, "app-42|eu-west-1", UNKNOWN),
     Click("unknown-long-action", "a" * 10_000, "x", UNKNOWN),
     Click("unknown-from-home", "home_drop_database", "{m1}", UNKNOWN, home=True),
     # stale values: the replica is gone, the request was decided
-    Click("request-teardown-torn-down", ids.REQUEST_TEARDOWN, "{m2}", "already torn down", REFUSED_APPROVAL),
+    Click(
+        "request-teardown-torn-down",
+        ids.REQUEST_TEARDOWN,
+        "{m2}",
+        "already torn down",
+        REFUSED_APPROVAL,
+    ),
     Click("request-reverse-torn-down", ids.REQUEST_REVERSE, "{m2}", "torn down", REFUSED_APPROVAL),
     Click("approve-decided", ids.APPROVE, "{denied}", DECIDED, REFUSED_APPROVAL, user=APPROVER1),
     Click("deny-decided", ids.DENY, "{denied}", DECIDED, REFUSED_APPROVAL, user=APPROVER1),
@@ -142,11 +176,19 @@ async def test_abort_from_an_old_version_of_a_completed_card_is_refused(
     old = ids.versioned_block_id(ids.CARD_ACTIONS, m1.migration_id, 0)
     watch = Watch(world)
     result = await world.d.click(
-        REQUESTER, "C_MIGRATIONS", m1.card_ts, ids.ABORT, value=m1.migration_id, block_id=old, force=True
+        REQUESTER,
+        "C_MIGRATIONS",
+        m1.card_ts,
+        ids.ABORT,
+        value=m1.migration_id,
+        block_id=old,
+        force=True,
     )
     assert result.status == 200
     answer = await watch.answer(REQUESTER)
-    assert answer.startswith(f"The move of app-42 (`{m1.short}`) has completed, so abort is not possible.")
+    assert answer.startswith(
+        f"The move of app-42 (`{m1.short}`) has completed, so abort is not possible."
+    )
     assert f"`/reverse app-42 {m1.short}` is the way back. Nothing was done." in answer
     await pause()
     watch.assert_nothing_changed(audited=REFUSED_ABORT)
@@ -201,4 +243,3 @@ async def test_a_submission_naming_no_open_request_is_refused_in_the_modal(
     assert watch.new_private(APPROVER1) == []
     watch.assert_nothing_changed(audited=case.audited)
     logs.assert_no_exception()
-

@@ -21,7 +21,10 @@ TOO_LONG = "That is too long (10000 characters)"
 NOT_APP = "is not an app id (letters, digits, `-` and `_`)."
 MENTION = "That looks like a Slack mention or link, not an app id."
 NOT_ID = "is not a migration id: give the whole id or the 8-character short id"
-TWO = "`abcd1234` matches 2 migrations: `abcd1234-0000-4000-8000-000000000002` (shop-eu), `abcd1234-0000-4000-8000-000000000001` (app-42). Give the whole id."
+TWO = (
+    "`abcd1234` matches 2 migrations: `abcd1234-0000-4000-8000-000000000002` (shop-eu), "
+    "`abcd1234-0000-4000-8000-000000000001` (app-42). Give the whole id."
+)
 OF_APP42 = "belongs to app-42, not"
 UNKNOWN_TO_BUTTERBASE = "Butterbase knows no migration `{other}` of app-42."
 TOO_MANY = "Too many arguments"
@@ -49,9 +52,24 @@ CASES = [
     Bad("reverse-extra", "/reverse", "app-42 {m1s} eu-west-1", TOO_MANY),
     Bad("teardown-extra", "/teardown", "app-42 {m1s}", "Too many arguments: give one"),
     # unicode, invisible and right-to-left text
-    Bad("migrate-rtl", "/migrate", "\u202eapp-42 eu-west-1", f"(with invisible characters) {NOT_APP}"),
-    Bad("migrate-rtl-region", "/migrate", "app-42 eu-west-1\u202e", "(with invisible characters) is not a region"),
-    Bad("abort-zero-width", "/abort", "app\u200b-42", f"`app-42` (with invisible characters) {NOT_APP}"),
+    Bad(
+        "migrate-rtl",
+        "/migrate",
+        "\u202eapp-42 eu-west-1",
+        f"(with invisible characters) {NOT_APP}",
+    ),
+    Bad(
+        "migrate-rtl-region",
+        "/migrate",
+        "app-42 eu-west-1\u202e",
+        "(with invisible characters) is not a region",
+    ),
+    Bad(
+        "abort-zero-width",
+        "/abort",
+        "app\u200b-42",
+        f"`app-42` (with invisible characters) {NOT_APP}",
+    ),
     Bad("status-arabic", "/migration-status", "مرحبا", NOT_APP),
     Bad("teardown-cyrillic", "/teardown", "приложение", NOT_APP),
     Bad("migrate-emoji", "/migrate", "🚀 eu-west-1", NOT_APP),
@@ -59,7 +77,9 @@ CASES = [
     Bad("abort-nul", "/abort", "app-42\x00", f"(with invisible characters) {NOT_APP}"),
     # 10,000-character arguments
     Bad("migrate-long", "/migrate", LONG, TOO_LONG),
-    Bad("status-long", "/migration-status", f"app-42 {LONG}", "That is too long (10007 characters)"),
+    Bad(
+        "status-long", "/migration-status", f"app-42 {LONG}", "That is too long (10007 characters)"
+    ),
     Bad("abort-long", "/abort", LONG, TOO_LONG),
     Bad("reverse-long", "/reverse", LONG, TOO_LONG),
     Bad("teardown-long", "/teardown", LONG, TOO_LONG),
@@ -99,16 +119,43 @@ CASES = [
     # ids that are not UUIDs, or UUIDs nobody has
     Bad("abort-not-uuid", "/abort", "app-42 not-a-uuid", NOT_ID),
     Bad("status-7-chars", "/migration-status", "app-42 abcd123", NOT_ID),
-    Bad("abort-unknown-short", "/abort", "app-42 ffffffff", "The bot knows no migration starting with `ffffffff`"),
-    Bad("teardown-unknown-uuid", "/teardown", "{nobody}", "Butterbase lists no retained replica with that id"),
-    Bad("reverse-unknown-uuid", "/reverse", "app-42 {nobody}", "Butterbase knows no migration `{nobody}` of app-42."),
+    Bad(
+        "abort-unknown-short",
+        "/abort",
+        "app-42 ffffffff",
+        "The bot knows no migration starting with `ffffffff`",
+    ),
+    Bad(
+        "teardown-unknown-uuid",
+        "/teardown",
+        "{nobody}",
+        "Butterbase lists no retained replica with that id",
+    ),
+    Bad(
+        "reverse-unknown-uuid",
+        "/reverse",
+        "app-42 {nobody}",
+        "Butterbase knows no migration `{nobody}` of app-42.",
+    ),
     # well-formed, but wrong
-    Bad("migrate-unknown-region", "/migrate", "app-42 mars-1", "`mars-1` is not a Butterbase region."),
+    Bad(
+        "migrate-unknown-region",
+        "/migrate",
+        "app-42 mars-1",
+        "`mars-1` is not a Butterbase region.",
+    ),
     Bad("migrate-upper-region", "/migrate", "app-42 EU-WEST-1", "`EU-WEST-1` is not a region name"),
     Bad("migrate-unknown-app", "/migrate", "ghost eu-west-1", "Butterbase has no app `ghost`"),
-    Bad("migrate-same-region", "/migrate", "shop-eu us-west-2", "shop-eu is already in us-west-2. Nothing was started."),
+    Bad(
+        "migrate-same-region",
+        "/migrate",
+        "shop-eu us-west-2",
+        "shop-eu is already in us-west-2. Nothing was started.",
+    ),
     Bad("migrate-word-payload", "/migrate", "payload eu-west-1", "Butterbase has no app `payload`"),
-    Bad("teardown-no-replica", "/teardown", "ghost", "Butterbase lists no retained replica of ghost"),
+    Bad(
+        "teardown-no-replica", "/teardown", "ghost", "Butterbase lists no retained replica of ghost"
+    ),
     # stale: the replica is gone, or the request was decided
     Bad(
         "teardown-torn-down",

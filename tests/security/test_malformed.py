@@ -69,7 +69,9 @@ class Malformed:
 
 CASES = [
     Malformed("payload-not-json", raw(b"payload={not json"), "not valid JSON"),
-    Malformed("payload-truncated", raw(b'payload={"type": "block_actions", "user"'), "not valid JSON"),
+    Malformed(
+        "payload-truncated", raw(b'payload={"type": "block_actions", "user"'), "not valid JSON"
+    ),
     Malformed("payload-a-list", raw(payload_body([1, 2])), "non-object body"),
     Malformed("payload-a-string", raw(payload_body("approve")), "non-object body"),
     Malformed("payload-empty-object", raw(payload_body({})), "non-object body"),
@@ -82,23 +84,68 @@ CASES = [
     Malformed("no-actions", click(lambda p: p.pop("actions")), "no `actions`"),
     Malformed("empty-actions", click(lambda p: p.update(actions=[])), "no `actions`"),
     Malformed("action-a-string", click(lambda p: p.update(actions=["approve"])), "no `action_id`"),
-    Malformed("action-without-id", click(lambda p: p["actions"][0].pop("action_id")), "no `action_id`"),
-    Malformed("value-an-object", click(lambda p: p["actions"][0].update(value={"a": 1})), "`value` is not a string"),
-    Malformed("select-a-string", click(lambda p: p["actions"][0].update(selected_option="eu")), "`selected_option`"),
-    Malformed("container-a-string", click(lambda p: p.update(container="C_MIGRATIONS")), "`container` is not an object"),
-    Malformed("channel-a-list", click(lambda p: p.update(channel=["C_MIGRATIONS"])), "`channel` is neither"),
+    Malformed(
+        "action-without-id", click(lambda p: p["actions"][0].pop("action_id")), "no `action_id`"
+    ),
+    Malformed(
+        "value-an-object",
+        click(lambda p: p["actions"][0].update(value={"a": 1})),
+        "`value` is not a string",
+    ),
+    Malformed(
+        "select-a-string",
+        click(lambda p: p["actions"][0].update(selected_option="eu")),
+        "`selected_option`",
+    ),
+    Malformed(
+        "container-a-string",
+        click(lambda p: p.update(container="C_MIGRATIONS")),
+        "`container` is not an object",
+    ),
+    Malformed(
+        "channel-a-list",
+        click(lambda p: p.update(channel=["C_MIGRATIONS"])),
+        "`channel` is neither",
+    ),
     Malformed("no-trigger", click(lambda p: p.pop("trigger_id")), "no `trigger_id`"),
-    Malformed("authorizations-a-string", click(lambda p: p.update(authorizations="x")), "`authorizations`"),
+    Malformed(
+        "authorizations-a-string", click(lambda p: p.update(authorizations="x")), "`authorizations`"
+    ),
     Malformed("view-missing", submission(lambda p: p.pop("view")), "no `view`"),
-    Malformed("view-a-string", submission(lambda p: p.update(view="teardown")), "`view` is not an object"),
-    Malformed("view-without-type", submission(lambda p: p["view"].pop("type")), "The view has no `type`"),
-    Malformed("view-without-callback", submission(lambda p: p["view"].pop("callback_id")), "no `callback_id`"),
-    Malformed("view-state-a-string", submission(lambda p: p["view"].update(state="x")), "`state` is not an object"),
-    Malformed("view-values-a-list", submission(lambda p: p["view"]["state"].update(values=[1])), "`state.values`"),
-    Malformed("view-metadata-a-number", submission(lambda p: p["view"].update(private_metadata=5)), "`private_metadata`"),
+    Malformed(
+        "view-a-string", submission(lambda p: p.update(view="teardown")), "`view` is not an object"
+    ),
+    Malformed(
+        "view-without-type", submission(lambda p: p["view"].pop("type")), "The view has no `type`"
+    ),
+    Malformed(
+        "view-without-callback",
+        submission(lambda p: p["view"].pop("callback_id")),
+        "no `callback_id`",
+    ),
+    Malformed(
+        "view-state-a-string",
+        submission(lambda p: p["view"].update(state="x")),
+        "`state` is not an object",
+    ),
+    Malformed(
+        "view-values-a-list",
+        submission(lambda p: p["view"]["state"].update(values=[1])),
+        "`state.values`",
+    ),
+    Malformed(
+        "view-metadata-a-number",
+        submission(lambda p: p["view"].update(private_metadata=5)),
+        "`private_metadata`",
+    ),
     Malformed("json-not-json", raw(b"{not json"), "not valid JSON", JSON),
     Malformed("json-a-list", raw(b"[]"), "non-object body", JSON),
-    Malformed("event-without-type", raw(json.dumps({"type": "event_callback", "event": {}}).encode()), "The event has no `type`", JSON),
+    Malformed(
+        "event-without-type",
+        raw(json.dumps({"type": "event_callback", "event": {}}).encode()),
+        "The event has no `type`",
+        JSON,
+    ),
     Malformed("empty-body", raw(b""), "non-object body"),
     Malformed("not-utf8", raw(b"payload=\xff\xfe\xfd"), "not UTF-8"),
     Malformed("form-nobody-knows", raw(b"hello=world"), "no `type`"),

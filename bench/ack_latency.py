@@ -108,7 +108,6 @@ def summarise(name: str, samples: list[Sample], target_ms: float) -> list[object
     ]
 
 
-
 async def run(rate: float, seconds: float, count: int) -> str:
     config = SimulatorConfig(time_scale=0.05)  # background moves take ~30 s
     stack = Stack.start(config)
@@ -134,7 +133,17 @@ async def run(rate: float, seconds: float, count: int) -> str:
     finally:
         bot.stop()
         stack.stop()
-    headers = ["phase", "requests", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors", "target", "met"]
+    headers = [
+        "phase",
+        "requests",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "max ms",
+        "errors",
+        "target",
+        "met",
+    ]
     rows = [
         summarise(f"steady {rate:.0f}/s x {seconds:.0f}s", steady_samples, 100),
         summarise(f"burst of {count}", burst_samples, 1000),

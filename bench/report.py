@@ -59,9 +59,10 @@ def machine() -> str:
         ram = f"{kib / 1024 / 1024:.1f} GiB RAM"
     except (OSError, StopIteration):
         ram = "RAM unknown"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (
         f"{os.cpu_count()} CPUs (nproc), {model}, {ram}, {platform.system()} "
-        f"{platform.release()}, Python {sys.version.split()[0]}"
+        f"{platform.release()}, Python {sys.version.split()[0]}; load average {load} at the end"
     )
 
 

@@ -34,11 +34,12 @@ class Figures:
     own_p95: float
     detect_p95: float
     exactly_once: str
-    missing: int
+    missing: str
     doubled: int
     bb_per_move_min: float
     reads_per_interval: str
     slack_per_move: float
+    slack_per_step: float
     posts_per_move: float
     ratelimited: int
     cpu_per_min: float
@@ -50,23 +51,32 @@ def _ts(value: str) -> float:
     return datetime.fromisoformat(value).timestamp()
 
 
-def _outbox(db: str) -> tuple[dict[tuple[str, str], float], dict[str, str]]:
-    """(first time each (migration, step) was queued in a reply, migration → card ts)."""
+@dataclass
+class Outbox:
+    queued: dict[tuple[str, str], float]  # (migration, step) → first queued in a reply
+    finished: set[tuple[str, str]]  # (migration, step) queued as done (or as reached, if last)
+    cards: dict[str, str]  # migration → card ts
+
+
+def _outbox(db: str) -> Outbox:
+    """What the bot's outbox holds, sent or not."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        queued: dict[tuple[str, str], float] = {}
+        found = Outbox({}, set(), {})
         rows = conn.execute(
             "SELECT migration_id, payload, created_at FROM outbox"
             " WHERE kind IN ('reply', 'broadcast') ORDER BY id"
         )
         for mid, payload, created in rows:
-            text = str(json.loads(payload or "{}").get("text", ""))
-            for step in mentions(text).steps():
-                queued.setdefault((mid, step), _ts(created))
-        cards = dict(conn.execute("SELECT migration_id, card_ts FROM migrations").fetchall())
+            said = mentions(str(json.loads(payload or "{}").get("text", "")))
+            for step in said.steps():
+                found.queued.setdefault((mid, step), _ts(created))
+            found.finished |= {(mid, s) for s in [*said.done, *said.now] if s in said.done}
+            found.finished |= {(mid, s) for s in said.now if steps.is_terminal(s)}
+        found.cards = dict(conn.execute("SELECT migration_id, card_ts FROM migrations").fetchall())
     finally:
         conn.close()
-    return queued, cards
+    return found
 
 
 def _as_news(changes_of: dict[str, list[tuple[str, float]]]) -> list[tuple[str, str, float]]:
@@ -103,7 +113,8 @@ def analyse(
     problems: int,
 ) -> Figures:
     n = len(where)
-    queued, cards = _outbox(str(stack.db_path))
+    box = _outbox(str(stack.db_path))
+    queued, cards = box.queued, box.cards
     ws = stack.ws
     arrived: dict[tuple[str, str], tuple[float, float]] = {}  # → (arrival, previous post)
     seen: dict[str, Mentions] = defaultdict(Mentions)
@@ -122,7 +133,7 @@ def analyse(
                         arrived.setdefault((mid, step), (at, previous))
             previous = at
     total, pacing, own, detect = [], [], [], []
-    ok = missing = doubled = 0
+    ok = missing = doubled = waiting = 0
     changes_of: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for mid, step, when in list(stack.sim.transitions):
         if mid in where:
@@ -135,6 +146,7 @@ def analyse(
             doubled += 1
         else:
             missing += 1  # not (yet) reported done when the run was cut off
+            waiting += (mid, step) in box.finished  # ... though queued in the outbox
         if (mid, step) not in arrived:
             continue
         a, previous = arrived[mid, step]
@@ -154,7 +166,7 @@ def analyse(
     per_interval = [_per_interval(reads[mid], poll) for mid in where if len(reads[mid]) > 1]
     gaps = [b - a for mid in where for a, b in zip(reads[mid], reads[mid][1:], strict=False)]
     calls = list(ws.calls)
-    posts = [c for c in calls if c.method == "chat.postMessage" and c.status == 200]
+    posted = [c for c in calls if c.method == "chat.postMessage" and c.status == 200]
     note = (
         f"tracked for {window[1] - window[0]:.0f} s; outbox "
         f"{'drained' if drained else 'NOT drained at the cut-off'}; "
@@ -170,12 +182,15 @@ def analyse(
         own_p95=percentile(own, 95),
         detect_p95=percentile(detect, 95),
         exactly_once=f"{ok}/{changes}",
-        missing=missing,
+        missing=f"{missing} ({waiting} queued, {missing - waiting} not yet seen)"
+        if missing
+        else "0",
         doubled=doubled,
         bb_per_move_min=len(requests) / n / minutes,
         reads_per_interval=f"{max(per_interval):.2f} (min gap {min(gaps):.1f} s)",
         slack_per_move=len(calls) / n,
-        posts_per_move=len(posts) / n,
+        slack_per_step=len(calls) / max(ok, 1),
+        posts_per_move=len(posted) / n,
         ratelimited=ws.ratelimited_count,
         cpu_per_min=cpu / minutes,
         rss_peak=rss_peak,

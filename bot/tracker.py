@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot import replies, steps
 from bot.butterbase import ButterbaseClient
@@ -70,6 +70,7 @@ class Tracker:
         self._stuck_factor = stuck_factor
         self._limit = asyncio.Semaphore(concurrency)
         self._in_flight: set[str] = set()
+        self._not_before: dict[str, datetime] = {}  # no poll before (Retry-After)
         self._on_change = on_change or (lambda: None)
         self._started_at = clock.now()  # polls from before it were made by an earlier run
         self.polls = 0  # status reads made (benchmarks report it)
@@ -87,6 +88,9 @@ class Tracker:
         for i, (migration_id, app_id) in enumerate(due):
             if i and gap >= 0.001:
                 await asyncio.sleep(gap)
+            waiting = self._not_before.get(migration_id)
+            if waiting is not None and waiting > self._clock.now():
+                continue  # Butterbase asked for a pause (Retry-After) on its last read
             if migration_id not in self._in_flight:
                 tasks.append(asyncio.create_task(self._guarded(migration_id, app_id)))
         if tasks:
@@ -126,8 +130,13 @@ class Tracker:
             self._gone(migration_id)
             return
         except ButterbaseError as exc:
+            if exc.retry_after:
+                self._not_before[migration_id] = self._clock.now() + timedelta(
+                    seconds=exc.retry_after
+                )
             self._unreachable(migration_id, str(exc))
             return
+        self._not_before.pop(migration_id, None)
         self._seen(migration_id, status)
 
     def _seen(self, migration_id: str, status: MigrationStatus) -> None:

@@ -98,6 +98,10 @@ def observe(
         3 * poll_seconds, 30
     )
     previous, current = m.current_step, status.current_step
+    if current == "requested" and previous != "requested":
+        # a move never goes back to its first step: this is a status without its step
+        # (read as "requested"), which says nothing about where the move is
+        current = previous
     when = status.step_started_at or now
 
     if current != previous:

@@ -27,7 +27,9 @@ def explain(exc: ButterbaseError, *, doing: str) -> str:
         )
     if isinstance(exc, RateLimited):
         wait = f" (try again in {int(exc.retry_after)}s)" if exc.retry_after else ""
-        return f"Butterbase is rate-limiting the bot, so I couldn't {doing}{wait}. Nothing was done."
+        return (
+            f"Butterbase is rate-limiting the bot, so I couldn't {doing}{wait}. Nothing was done."
+        )
     if isinstance(exc, Unavailable):
         return (
             f"Butterbase is not answering right now, so I couldn't {doing}. Nothing was done; "

@@ -161,7 +161,7 @@ def summary(
 
 def outage(error: str) -> Reply:
     return Reply(
-        f":electric_plug: Butterbase is not answering ({short_error(error, 160)}). "
+        f":electric_plug: Butterbase is not answering ({short_error(error, 160).rstrip('.')}). "
         "I'll keep checking and say here when it is back.",
         key="outage",
     )

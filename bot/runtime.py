@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+import aiohttp
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -104,7 +105,7 @@ class Runtime:
             approvals=self.approvals,
         )
         self.app = create_app(self.deps)
-        self.jobs: list[Job] = [(self.tracker.poll_all, settings.bot_poll_seconds)]
+        self.jobs: list[Job] = [(self.tracker.poll_round, settings.bot_poll_seconds)]
         # approval expiry: every poll interval, at most 30 s apart
         self.jobs.append((self.approvals.expiry_job, min(30.0, settings.bot_poll_seconds)))
         self.reminders = Reminders(
@@ -132,6 +133,9 @@ class Runtime:
         """Start the scheduler's jobs and the outbox sender (idempotent)."""
         if self._scheduler is not None:
             return
+        # one connection pool for every Slack call (listeners' clients share it too):
+        # without it, each call opens and closes a connection of its own
+        self.slack.session = aiohttp.ClientSession()
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         for func, seconds in self.jobs:
             self._scheduler.add_job(
@@ -167,4 +171,7 @@ class Runtime:
             await asyncio.gather(self._outbox_task, return_exceptions=True)
             self._outbox_task = None
         await self.butterbase.aclose()
+        if self.slack.session is not None:
+            await self.slack.session.close()
+            self.slack.session = None
         self.store.close()

@@ -70,13 +70,30 @@ class Tracker:
         self._stuck_factor = stuck_factor
         self._limit = asyncio.Semaphore(concurrency)
         self._in_flight: set[str] = set()
+        self._running: set[asyncio.Task[None]] = set()  # polls started by `poll_round`
         self._not_before: dict[str, datetime] = {}  # no poll before (Retry-After)
         self._on_change = on_change or (lambda: None)
         self._started_at = clock.now()  # polls from before it were made by an earlier run
         self.polls = 0  # status reads made (benchmarks report it)
 
     async def poll_all(self) -> None:
-        """One round: every followed migration not already being polled, once each.
+        """One whole round: every followed migration polled once, waiting for them all."""
+        tasks = await self._launch_round()
+        if tasks:
+            await asyncio.gather(*tasks)
+
+    async def poll_round(self) -> None:
+        """The scheduler's job: start a round and return once its polls are launched.
+
+        A slow or hanging read holds up no later round (the next one skips only the
+        migrations still being read), so every migration keeps its one read per interval.
+        """
+        for task in await self._launch_round():
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def _launch_round(self) -> list[asyncio.Task[None]]:
+        """Start a poll of every followed migration not already being polled.
 
         The polls are spread over most of the interval, not sent at once: a thousand
         migrations make a steady trickle of requests instead of a burst that fills the
@@ -92,18 +109,19 @@ class Tracker:
             if waiting is not None and waiting > self._clock.now():
                 continue  # Butterbase asked for a pause (Retry-After) on its last read
             if migration_id not in self._in_flight:
+                self._in_flight.add(migration_id)  # taken now: no second poll meanwhile
                 tasks.append(asyncio.create_task(self._guarded(migration_id, app_id)))
-        if tasks:
-            await asyncio.gather(*tasks)
+        return tasks
 
     async def poll_now(self, migration_id: str) -> None:
         """Poll one migration straight away (after a command changed it, or Refresh)."""
         m = self._store.get_migration(migration_id)
         if m is not None and m.migration_id not in self._in_flight:
+            self._in_flight.add(m.migration_id)
             await self._guarded(m.migration_id, m.app_id)
 
     async def _guarded(self, migration_id: str, app_id: str) -> None:
-        self._in_flight.add(migration_id)
+        """Poll one migration (the caller has put it in `_in_flight`)."""
         try:
             async with self._limit:
                 await self._poll(migration_id, app_id)

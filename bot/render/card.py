@@ -81,6 +81,11 @@ def phase_lines(
         escape(m.dest_region or "the destination"),
     )
     lines: list[str] = []
+    if m.not_found:
+        lines.append(
+            ":grey_question: Butterbase no longer knows this migration (404): the bot stopped "
+            f"following it. `/migration-status {app}` shows what runs now"
+        )
     if steps.writes_paused(current):
         since = _paused_since(m, history)
         lines.append(
@@ -204,7 +209,7 @@ def card_buttons(
 ) -> list[ButtonElement]:
     current, value = m.current_step, m.migration_id
     buttons: list[ButtonElement] = []
-    if steps.may_abort(current):
+    if steps.may_abort(current) and not m.not_found:
         source = m.source_region or "the source region"
         ask = confirm(
             f"Abort the move of {m.app_id}?",

@@ -363,6 +363,8 @@ def test_outage_notice_shows_a_short_escaped_error():
     assert reply.text.startswith(":electric_plug: Butterbase is not answering (502 &lt;html&gt;")
     assert "y" * 160 not in reply.text
     assert "I'll keep checking" in reply.text
+    ended = replies.outage("Butterbase is unavailable (HTTP 503).").text
+    assert "(Butterbase is unavailable (HTTP 503)). I'll keep" in ended  # no ".)."
     assert replies.outage_over(125).text == (
         ":electric_plug: Butterbase is answering again after 2m 5s; tracking resumed."
     )

@@ -126,3 +126,29 @@ def test_every_state_renders_within_limits():
             msg = card(migration(step, flow=FLOW_KV, before=FLOW[:3], card_version=version))
             assert msg.text.startswith("app-42 · us-east-1 → eu-west-1 · ")
             assert actions_block(msg)["block_id"].endswith(f":{version}")
+
+
+def test_a_migration_butterbase_forgot_offers_no_abort_and_says_why() -> None:
+    from datetime import UTC, datetime
+
+    from bot import ids
+    from bot.render import render_card
+    from storage.records import TrackedMigration
+
+    now = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    m = TrackedMigration(
+        migration_id="7a0c1234-0000-4000-8000-000000000000",
+        app_id="app-42",
+        source_region="us-east-1",
+        dest_region="eu-west-1",
+        channel_id="C1",
+        created_at=now,
+        updated_at=now,
+        current_step="dumping_data",
+        not_found=True,
+        polling=False,
+    )
+    card = render_card(m, [], now=now, expected={})
+    text = str(card.blocks)
+    assert "Butterbase no longer knows this migration (404)" in text
+    assert ids.ABORT not in text and ids.REFRESH in text

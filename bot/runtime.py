@@ -166,6 +166,7 @@ class Runtime:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+        self.tracker.stop()
         self.outbox.stop()
         if self._outbox_task is not None:
             await asyncio.gather(self._outbox_task, return_exceptions=True)

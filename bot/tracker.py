@@ -70,7 +70,10 @@ class Tracker:
         self._stuck_factor = stuck_factor
         self._limit = asyncio.Semaphore(concurrency)
         self._in_flight: set[str] = set()
-        self._running: set[asyncio.Task[None]] = set()  # polls started by `poll_round`
+        self._running: set[asyncio.Task[None]] = set()  # reads launched by the ticker
+        self._next_read: dict[str, float] = {}  # migration id -> loop time of its next read
+        self._apps: dict[str, str] = {}  # migration id -> app id, for the ticker
+        self._ticker: asyncio.Task[None] | None = None
         self._not_before: dict[str, datetime] = {}  # no poll before (Retry-After)
         self._on_change = on_change or (lambda: None)
         self._started_at = clock.now()  # polls from before it were made by an earlier run
@@ -83,14 +86,50 @@ class Tracker:
             await asyncio.gather(*tasks)
 
     async def poll_round(self) -> None:
-        """The scheduler's job: start a round and return once its polls are launched.
+        """The scheduler's job: bring the read schedule in step with the store.
 
-        A slow or hanging read holds up no later round (the next one skips only the
-        migrations still being read), so every migration keeps its one read per interval.
+        Each followed migration has its own next-read time, at least one interval after
+        its last read; new ones are spread over the interval. A ticker launches reads as
+        they fall due, so a slow read or a busy loop never bunches two reads of one
+        migration into one interval, nor makes a later round wait.
         """
-        for task in await self._launch_round():
-            self._running.add(task)
-            task.add_done_callback(self._running.discard)
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        followed = {m.migration_id: m.app_id for m in self._store.polling_migrations()}
+        new = [mid for mid in followed if mid not in self._next_read]
+        step = self._poll_seconds * _SPREAD / len(new) if new else 0.0
+        for i, mid in enumerate(new):
+            self._next_read[mid] = now + i * step
+        for gone in set(self._next_read) - set(followed):
+            del self._next_read[gone]
+        self._apps = followed
+        if self._ticker is None or self._ticker.done():
+            self._ticker = asyncio.create_task(self._tick())
+
+    async def _tick(self) -> None:
+        """Launch the reads that are due, until no migration is followed."""
+        loop = asyncio.get_running_loop()
+        while self._next_read:
+            now = loop.time()
+            for mid, due in list(self._next_read.items()):
+                if due > now or mid in self._in_flight:
+                    continue
+                waiting = self._not_before.get(mid)
+                if waiting is not None and waiting > self._clock.now():
+                    continue  # Butterbase asked for a pause (Retry-After)
+                self._next_read[mid] = max(due + self._poll_seconds, now + self._poll_seconds)
+                self._in_flight.add(mid)
+                task = asyncio.create_task(self._guarded(mid, self._apps[mid]))
+                self._running.add(task)
+                task.add_done_callback(self._running.discard)
+            upcoming = min(self._next_read.values(), default=now + 1.0)
+            await asyncio.sleep(min(max(upcoming - loop.time(), 0.01), 0.5))
+
+    def stop(self) -> None:
+        """Stop launching reads (the runtime is shutting down)."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+        self._next_read.clear()
 
     async def _launch_round(self) -> list[asyncio.Task[None]]:
         """Start a poll of every followed migration not already being polled.
@@ -102,9 +141,14 @@ class Tracker:
         due = [(m.migration_id, m.app_id) for m in self._store.polling_migrations()]
         gap = self._poll_seconds * _SPREAD / len(due) if due else 0.0
         tasks = []
+        loop = asyncio.get_running_loop()
+        start = loop.time()
         for i, (migration_id, app_id) in enumerate(due):
-            if i and gap >= 0.001:
-                await asyncio.sleep(gap)
+            # launch i is due at start + i*gap; a late loop catches up instead of drifting
+            # past the interval (which would make the scheduler skip the next round)
+            wait = start + i * gap - loop.time()
+            if wait >= 0.001:
+                await asyncio.sleep(wait)
             waiting = self._not_before.get(migration_id)
             if waiting is not None and waiting > self._clock.now():
                 continue  # Butterbase asked for a pause (Retry-After) on its last read
@@ -133,6 +177,11 @@ class Tracker:
             )
         finally:
             self._in_flight.discard(migration_id)
+            if migration_id in self._next_read:
+                # a read that waited (a busy loop, a full pool) must not bring the next
+                # one closer than an interval: count from when this one ended
+                ended = asyncio.get_running_loop().time() + self._poll_seconds
+                self._next_read[migration_id] = max(self._next_read[migration_id], ended)
 
     async def _poll(self, migration_id: str, app_id: str) -> None:
         m = self._store.get_migration(migration_id)

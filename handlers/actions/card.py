@@ -53,6 +53,16 @@ def _target(deps: Deps, action: dict[str, Any]) -> tuple[str, str, bool] | None:
     return app_id, migration_id, False
 
 
+async def _target_or_refuse(
+    deps: Deps, action: dict[str, Any], respond: AsyncRespond
+) -> tuple[str, str, bool] | None:
+    """The button's target; when it names none, the clicker is told so privately."""
+    target = _target(deps, action)
+    if target is None:
+        await respond(text=INVALID, response_type="ephemeral", replace_original=False)
+    return target
+
+
 async def _read(deps: Deps, app_id: str, migration_id: str) -> MigrationStatus | str:
     try:
         return await deps.butterbase.status(app_id, migration_id)
@@ -72,9 +82,8 @@ async def handle_abort_click(
 ) -> None:
     """Abort, from the card or from `/abort`'s confirmation (Slack's dialog confirmed it)."""
     await ack()
-    target = _target(deps, action)
+    target = await _target_or_refuse(deps, action, respond)
     if target is None:
-        await respond(text=INVALID, response_type="ephemeral", replace_original=False)
         return
     app_id, migration_id, _ = target
     text = await aborting.abort(
@@ -97,9 +106,8 @@ async def handle_refresh(
 ) -> None:
     """Poll now and re-render: the card in place, or the private status it came from."""
     await ack()
-    target = _target(deps, action)
+    target = await _target_or_refuse(deps, action, respond)
     if target is None:
-        await respond(text=INVALID, response_type="ephemeral", replace_original=False)
         return
     app_id, migration_id, tracked = target
     if not tracked:
@@ -136,9 +144,8 @@ async def handle_follow(
 ) -> None:
     """Adopt a migration started outside Slack: its card in this channel, tracked from now."""
     await ack()
-    target = _target(deps, action)
+    target = await _target_or_refuse(deps, action, respond)
     if target is None:
-        await respond(text=INVALID, response_type="ephemeral", replace_original=False)
         return
     app_id, migration_id, tracked = target
     channel = channel_of(body) or ""
@@ -181,9 +188,8 @@ async def handle_share(
     if value == OVERVIEW:
         reply = await overview(deps, channel, shareable=False)
     else:
-        target = _target(deps, action)
+        target = await _target_or_refuse(deps, action, respond)
         if target is None:
-            await respond(text=INVALID, response_type="ephemeral", replace_original=False)
             return
         app_id, migration_id, tracked = target
         if tracked:

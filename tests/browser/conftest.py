@@ -93,6 +93,20 @@ def page(browser_context: Any, sandbox: Sandbox) -> Iterator[Any]:
     assert not errors, f"errors in the page's script: {errors}"
 
 
+def scroll_to(locator: Any, attempts: int = 5) -> None:
+    """Scroll an element into view; the page re-renders live, so an element found a moment
+    ago may have been replaced: find it again and retry."""
+    from playwright.sync_api import Error
+
+    for attempt in range(attempts):
+        try:
+            locator.scroll_into_view_if_needed(timeout=5_000)
+            return
+        except Error:
+            if attempt == attempts - 1:
+                raise
+
+
 def screenshot(page: Any, name: str) -> Path:
     """Save a 1200×800 PNG (see SHOTS) and return its path."""
     SHOTS.mkdir(exist_ok=True)

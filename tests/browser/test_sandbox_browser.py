@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from sandbox.page.stack import Sandbox
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, scroll_to
 
 pytestmark = pytest.mark.browser
 
@@ -145,5 +145,5 @@ def test_reverse_requested_by_riley_and_approved_by_grace(page: Any, sandbox: Sa
     ).click()  # the reverse's card is in the thread
     reverse = page.locator("#thread .bk-header:has-text('blog · eu-central-1 → us-east-1')")
     reverse.wait_for(timeout=30_000)
-    reverse.scroll_into_view_if_needed()
+    scroll_to(reverse)
     screenshot(page, "sandbox-reverse.png")

@@ -28,6 +28,8 @@ from bot.directory import Directory, DirectoryError
 from bot.errors import ButterbaseError, Conflict, NotFound
 from bot.explain import explain
 from bot.outbox import Outbox
+from bot.render.text import escape
+from bot.replica_rules import later_move, reversed_by
 from bot.settings import Settings
 from bot.tracker import Tracker
 from storage.records import Approval, ApprovalKind, Decision
@@ -70,8 +72,6 @@ class ApprovalService:
         """Open a request (or point to the open one); the private reply to the asker."""
         try:
             target = await self.read_target(app_id, migration_id)
-            if kind == "teardown":
-                await self.load_costs()
         except NotFound:
             return f"Butterbase knows no migration `{migration_id[:8]}` of {app_id}. Nothing was requested."
         except ButterbaseError as exc:
@@ -82,6 +82,9 @@ class ApprovalService:
         if refusal is not None:
             self.records.request_refused(kind, target, user, refusal)
             return refusal
+        elsewhere = self._not_allowed_here(migration_id)
+        if elsewhere is not None:
+            return elsewhere
         m = self.records.follow(target, channel)
         if m is None:
             return f"Migration `{migration_id[:8]}` isn't followed in any channel: run `/{kind}` in the channel where the request should go."
@@ -117,14 +120,39 @@ class ApprovalService:
                 log.warning("approver group unreadable; reported at click time")
         return said.requested_message(stored)
 
+    def _not_allowed_here(self, migration_id: str) -> str | None:
+        """A request goes to the thread of the migration's card: refuse when that channel
+        is outside `BOT_ALLOWED_CHANNELS` (never post a request where the bot may not)."""
+        allowed = self._settings.bot_allowed_channels
+        m = self._store.get_migration(migration_id)
+        if not allowed or m is None or m.channel_id in allowed:
+            return None
+        return (
+            f"Migration `{migration_id[:8]}` of {escape(m.app_id)} is followed in <#{m.channel_id}>, "
+            "where the bot may not post requests (not in BOT_ALLOWED_CHANNELS). Nothing was requested."
+        )
+
     async def read_target(self, app_id: str, migration_id: str, *, active: bool = False) -> Target:
-        """The migration and its app as Butterbase and the bot know them now."""
+        """The migration and its app as Butterbase and the bot know them now: its status,
+        where the app is served, the retained replicas (a later move's among them) and,
+        with `active`, the move running now."""
         status = await self._bb.status(app_id, migration_id)
         app = await self._bb.app(app_id)
+        replicas = await self._bb.source_replicas()
         running = await self._bb.active(app_id) if active else None
+        for r in replicas:
+            self._cards.replica_costs[r.migration_id] = r.estimated_monthly_cost_usd
         m = self._store.get_migration(migration_id)
-        reverse = self._store.reverse_of(migration_id)
-        reversed_by = (m.reversed_by if m else None) or (reverse.migration_id if reverse else None)
+        moves = self._store.migrations_for_app(app_id)
+        since = m.created_at if m is not None and not m.adopted else None
+        later = later_move(
+            migration_id,
+            app_id,
+            moves=moves,
+            since=since,
+            replicas=replicas,
+            completed_at=status.completed_at,
+        )
         return Target(
             migration_id=migration_id,
             app_id=app_id,
@@ -134,16 +162,13 @@ class ApprovalService:
             dest_region=status.dest_region or (m.dest_region if m else None),
             completed_at=status.completed_at,
             app_region=app.region if app else None,
-            reversed_by=reversed_by,
+            reversed_by=reversed_by(migration_id, m, moves),
             torn_down_at=m.torn_down_at if m else None,
             active_move=running.migration_id if running else None,
             active_is_reverse=bool(running and running.source_region == status.dest_region),
+            later=later,
+            app_read=True,
         )
-
-    async def load_costs(self) -> None:
-        """Remember each retained replica's estimated cost for the cards."""
-        for r in await self._bb.source_replicas():
-            self._cards.replica_costs[r.migration_id] = r.estimated_monthly_cost_usd
 
     # --- decisions ---------------------------------------------------------------
 
@@ -174,10 +199,25 @@ class ApprovalService:
         return a, None
 
     async def decide(self, approval_id: str, user: str, decision: DecisionKind) -> str:
-        """Record one decision, exactly once; on the last approval, act. The reply to `user`."""
+        """Record one decision, exactly once; on the last approval, act. The reply to `user`.
+
+        An approval is checked against the state again before it is recorded (a request
+        that no longer holds is voided), and only approvals of people who are approvers
+        now count towards the ones required."""
         a, refusal = await self.check(approval_id, user, decision)
         if a is None or refusal is not None:
             return refusal or GONE
+        who: Approvers | None = None
+        if decision == "approve":
+            try:
+                who = await self._everyone([*a.approvers, user])
+            except DirectoryError as exc:
+                message = approvals.directory_failed(str(exc))
+                self.records.refused(a, user, decision, "directory", message)
+                return message
+            stale = await self._still_holds(a)
+            if stale is not None:
+                return stale
         now = self._clock.now()
         choice = Decision(user=user, decision=decision, at=now)
         decided, outcome = self._store.record_decision(approval_id, choice)
@@ -192,13 +232,17 @@ class ApprovalService:
             )
             self.records.refused(decided, user, decision, outcome, message)
             return message
-        count = {"approvals": len(set(decided.approvers)), "required": decided.required}
+        allow_self = self._settings.bot_allow_self_approval
+        have = approvals.counted(decided, who, allow_self=allow_self)
+        count = {"approvals": len(have), "counted": have, "required": decided.required}
         action = "approval.approved" if decision == "approve" else "approval.denied"
         entry = self.records.entry(user, action, decided, count | {"snapshot": decided.snapshot})
         target = "denied" if decision == "deny" else "executing"
-        if decision == "approve" and approvals.approvals_missing(decided) > 0:
+        if decision == "approve" and approvals.approvals_missing(
+            decided, who, allow_self=allow_self
+        ):
             self.records.changed(decided, audit=[entry])
-            return said.recorded_message(decided)
+            return said.recorded_message(decided, who, allow_self=allow_self)
         moved = self._store.transition_approval(
             approval_id, from_statuses={"pending"}, to_status=target
         )
@@ -209,6 +253,27 @@ class ApprovalService:
         if decision == "deny":
             return said.denied_message(moved)
         return await self._execute(moved)
+
+    async def _still_holds(self, a: Approval) -> str | None:
+        """Read the state before recording an approval: None when the request still holds,
+        else the reply (the request voided, or nothing recorded when it can't be read)."""
+        try:
+            target = await self.read_target(a.app_id, a.migration_id, active=True)
+        except NotFound:
+            reason = f"Butterbase no longer knows migration `{a.migration_id[:8]}`"
+        except ButterbaseError as exc:
+            doing = (
+                f"check migration {a.migration_id[:8]} of {a.app_id} before recording your approval"
+            )
+            return explain(exc, doing=doing) + " Nothing was recorded."
+        else:
+            others = self._store.approvals_for_migration(a.migration_id)
+            void = approvals.void_reason(a, target, others=others)
+            if void is None:
+                return None
+            reason = void
+        self.records.void(a, reason, {})
+        return said.voided_message(reason)
 
     def refuse_confirmation(self, a: Approval, user: str, typed: str) -> None:
         """Audit a teardown confirmation typed wrong (nothing else happens)."""
@@ -311,8 +376,13 @@ class ApprovalService:
         return Approvers(users=frozenset(s.bot_approvers), group=s.bot_approver_group)
 
     async def _approvers(self, user: str) -> Approvers:
+        return await self._everyone([user])
+
+    async def _everyone(self, users: list[str]) -> Approvers:
+        """Who may approve now, enough to judge `users` (the group is read only when one of
+        them is not listed in `BOT_APPROVERS`; `DirectoryError` when it can't be read)."""
         static = self._static()
-        if user in static.users or not static.group:
+        if not static.group or all(u in static.users for u in users):
             return static
         members = await self._directory.group_members(static.group)
         return Approvers(users=static.users, group=static.group, group_members=members)

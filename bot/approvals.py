@@ -4,11 +4,11 @@ The service (`bot/approval_service.py`) reads the world, hands it here as plain
 values (`Target`, `Approvers`, `Approval`) and acts on what comes back: a refusal
 message to show privately, a reason to void a request, or nothing (go ahead).
 
-Guards the server does not give (butterbase-api.md, "What the server does not
-protect"): never reverse or tear down a migration whose source region is the app's
-current region (after a fast reverse the server still calls its replica
-`replicating`), never reverse unless completed with the replica retained, and no
-teardown sooner than the soak time after completion.
+Whether a move may be reversed or a replica torn down is ONE rule,
+`bot.replica_rules.blocker` (re-exported here); this module adds the soak time, who may
+decide and how many approvals still count. Every text returned here is escaped for
+Slack (text from Butterbase and from people is shown, never interpreted); the reasons
+(`blocker`, `void_reason`, `listing_block`) are raw and escaped where they are shown.
 """
 
 from __future__ import annotations
@@ -16,47 +16,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-from bot import steps
-from bot.models import SourceReplica
-from bot.render.text import age, hhmm, mention, mentions, seconds_between
+from bot.render.text import (
+    age,
+    escape,
+    escape_keep_mentions,
+    hhmm,
+    mention,
+    mentions,
+    seconds_between,
+)
+from bot.replica_rules import Later, Target, blocker, replica_target, store_target
 from storage.records import Approval, ApprovalKind
+
+__all__ = ["Later", "Target", "blocker", "replica_target", "store_target"]
 
 DecisionKind = Literal["approve", "deny"]
 RefusalCode = Literal["closed", "expired", "self", "not_approver", "duplicate"]
-
-
-@dataclass(frozen=True)
-class Target:
-    """What a request is judged against: the migration and its app, as just read."""
-
-    migration_id: str
-    app_id: str
-    current_step: str
-    replica_state: str | None
-    source_region: str | None
-    dest_region: str | None
-    completed_at: datetime | None = None
-    app_region: str | None = None  # from GET /apps; None when unknown
-    reversed_by: str | None = None  # a reverse the bot knows of
-    torn_down_at: datetime | None = None
-    active_move: str | None = None  # an in-flight move of the app (id), seen before acting
-    active_is_reverse: bool = False
-
-    def snapshot(self) -> dict[str, Any]:
-        """The state a request is bound to (stored with it, and audited)."""
-        return {
-            "migration_id": self.migration_id,
-            "app_id": self.app_id,
-            "current_step": self.current_step,
-            "replica_state": self.replica_state,
-            "source_region": self.source_region,
-            "dest_region": self.dest_region,
-            "completed_at": self.completed_at.isoformat() if self.completed_at else None,
-            "app_region": self.app_region,
-            "reversed_by": self.reversed_by,
-        }
 
 
 @dataclass(frozen=True)
@@ -93,50 +70,6 @@ def what(kind: str, app_id: str) -> str:
 # --- may a request be made, and does it still hold ---------------------------
 
 
-def _not_completed(kind: str, t: Target) -> str:
-    short, app, step = t.migration_id[:8], t.app_id, t.current_step
-    source = t.source_region or "its source region"
-    if step == "aborted" or step == "aborting":
-        return f"migration `{short}` of {app} was aborted and {app} stayed in {source}, so there is nothing to {kind}"
-    if step == "failed":
-        return f"migration `{short}` of {app} failed and needs manual review; only a completed migration can be {'reversed' if kind == 'reverse' else 'torn down'}"
-    label = steps.label(step)
-    if kind == "teardown":
-        return f"migration `{short}` of {app} is not completed yet ({label}), so there is no retained replica to tear down yet"
-    if steps.may_abort(step):
-        return f"migration `{short}` of {app} is not completed yet ({label}): it is still before cutover, so `/abort {app}` is the way back, or wait for it to complete"
-    return f"migration `{short}` of {app} is not completed yet ({label}): wait for it to complete, then ask again"
-
-
-def blocker(kind: ApprovalKind | str, t: Target) -> str | None:
-    """Why `kind` may not be done to `t` now, as a clause; None when it may."""
-    app, source = t.app_id, t.source_region or "the source region"
-    if t.current_step != "completed":
-        return _not_completed(kind, t)
-    if t.reversed_by:
-        took = f"reverse migration `{t.reversed_by[:8]}` took {app} back to {source}"
-        if kind == "reverse":
-            return f"it was already reversed: {took}"
-        return f"it was reversed ({took}), so the replica there is {app}'s live database now"
-    if t.app_region and t.source_region and t.app_region == t.source_region:
-        if kind == "reverse":
-            return f"{app} is already served from {source} again (its current region), so there is nothing to reverse"
-        return f"{app} is served from {source} again (its current region), so the replica there is its live database"
-    state = t.replica_state
-    if state == "torn_down":
-        at = f" at {hhmm(t.torn_down_at)}" if t.torn_down_at else ""
-        if kind == "reverse":
-            return f"the source replica in {source} was torn down{at}, so reverse is no longer possible"
-        return f"the source replica in {source} is already torn down{at}"
-    if state == "none":
-        if kind == "reverse":
-            return f"no source replica was retained in {source}, so reverse is not possible"
-        return f"no source replica was retained in {source}, so there is nothing to tear down"
-    if state != "replicating":
-        return f"Butterbase reports no retained replica for it (replica state: {state or 'none reported'})"
-    return None
-
-
 def soak_left(t: Target, *, now: datetime, soak: float) -> float:
     """Seconds until a teardown may be requested (0 when it may)."""
     if soak <= 0 or t.completed_at is None:
@@ -148,13 +81,14 @@ def request_refusal(kind: ApprovalKind, t: Target, *, now: datetime, soak: float
     """The private reply refusing a request, or None when it may be made."""
     reason = blocker(kind, t)
     if reason is not None:
-        return f"Can't request {what(kind, t.app_id)}: {reason}. Nothing was requested."
+        said = f"Can't request {what(kind, t.app_id)}: {reason}. Nothing was requested."
+        return escape_keep_mentions(said)
     left = soak_left(t, now=now, soak=soak) if kind == "teardown" else 0.0
     if left > 0 and t.completed_at is not None:
         served = age(seconds_between(t.completed_at, now))
-        dest = t.dest_region or "the destination"
+        dest = escape(t.dest_region or "the destination")
         return (
-            f"Too soon to tear down {t.app_id}'s replica: {dest} has been serving for only "
+            f"Too soon to tear down {escape(t.app_id)}'s replica: {dest} has been serving for only "
             f"{served}. Ask again in {age(left)} (teardown waits {age(soak)} after completion). "
             "Nothing was requested."
         )
@@ -168,21 +102,6 @@ def listing_block(t: Target, *, now: datetime, soak: float) -> str | None:
         return f"{reason[0].upper()}{reason[1:]}."
     left = soak_left(t, now=now, soak=soak)
     return f"Too soon: a teardown may be requested in {age(left)}." if left > 0 else None
-
-
-def replica_target(r: SourceReplica, *, app_region: str | None, reversed_by: str | None) -> Target:
-    """A retained replica as listed by Butterbase (completed, `replicating`)."""
-    return Target(
-        migration_id=r.migration_id,
-        app_id=r.app_id,
-        current_step="completed",
-        replica_state="replicating",
-        source_region=r.source_region,
-        dest_region=r.dest_region,
-        completed_at=r.completed_at,
-        app_region=app_region,
-        reversed_by=reversed_by,
-    )
 
 
 def void_reason(a: Approval, t: Target, *, others: Sequence[Approval] = ()) -> str | None:
@@ -231,7 +150,8 @@ def closed_message(a: Approval) -> str:
     if a.status in ("executing", "executed"):
         return f"Already approved by {_names(a.approvers)}{approved_at}."
     if a.status == "failed":
-        return f"Already approved by {_names(a.approvers)}{approved_at}, but it failed: {a.reason or 'no reason given'}."
+        why = escape_keep_mentions(a.reason or "no reason given")
+        return f"Already approved by {_names(a.approvers)}{approved_at}, but it failed: {why}."
     if a.status == "denied":
         deniers = [d.user for d in a.decisions if d.decision == "deny"]
         denied = _last(a, "deny") or a.closed_at
@@ -239,7 +159,8 @@ def closed_message(a: Approval) -> str:
     if a.status == "expired":
         return expired_message(a)
     if a.status == "voided":
-        return f"This request was voided: {a.reason or 'the state it was asked in changed'}. Nothing was done."
+        why = escape_keep_mentions(a.reason or "the state it was asked in changed")
+        return f"This request was voided: {why}. Nothing was done."
     return "This request is still waiting for approval."
 
 
@@ -289,9 +210,33 @@ def duplicate_message(a: Approval, at: datetime) -> str:
     )
 
 
-def approvals_missing(a: Approval) -> int:
+def counted(
+    a: Approval, approvers: Approvers | None = None, *, allow_self: bool = False
+) -> list[str]:
+    """The distinct approvals that count: with `approvers` (who may approve now), only
+    those of people still entitled; an approval by someone removed since no longer counts."""
+    distinct = list(dict.fromkeys(a.approvers))
+    if approvers is None:
+        return distinct
+    return [u for u in distinct if approvers.includes(u) and (allow_self or u != a.requester)]
+
+
+def approvals_missing(
+    a: Approval, approvers: Approvers | None = None, *, allow_self: bool = False
+) -> int:
     """Distinct approvals still needed (0: the request may be carried out)."""
-    return max(0, a.required - len(set(a.approvers)))
+    return max(0, a.required - len(counted(a, approvers, allow_self=allow_self)))
+
+
+def no_longer_counted(a: Approval, approvers: Approvers, *, allow_self: bool = False) -> str:
+    """`; the approval by <@U1> no longer counts: not an approver any more`, or ``."""
+    kept = set(counted(a, approvers, allow_self=allow_self))
+    gone = [u for u in dict.fromkeys(a.approvers) if u not in kept]
+    if not gone:
+        return ""
+    noun = "approval" if len(gone) == 1 else "approvals"
+    verb = "counts" if len(gone) == 1 else "count"
+    return f"; the {noun} by {mentions(gone)} no longer {verb}: not an approver any more"
 
 
 def wrong_app_id(app_id: str) -> str:
@@ -307,6 +252,6 @@ def already_requested(a: Approval, link: str | None) -> str:
         f" <{link}|See the request>." if link else " It is in the thread of the migration's card."
     )
     return (
-        f"{what(a.kind, a.app_id).capitalize()} was already requested by {mention(a.requester)} "
+        f"{escape(what(a.kind, a.app_id)).capitalize()} was already requested by {mention(a.requester)} "
         f"at {hhmm(a.requested_at)} and is waiting for approval ({len(a.approvers)} of {a.required}).{where}"
     )

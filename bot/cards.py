@@ -5,6 +5,8 @@ from __future__ import annotations
 from bot.clock import Clock
 from bot.render import Message, render_approval_closed, render_approval_request, render_card
 from bot.settings import Settings
+from bot.tracking import is_fast_reverse
+from storage.records import TrackedMigration
 from storage.store import Store
 
 
@@ -36,7 +38,15 @@ class CardRenderer:
             approvals=self._store.approvals_for_migration(migration_id),
             replica_cost=self.replica_costs.get(migration_id),
             followable=followable,
+            app_moves=self._store.migrations_for_app(m.app_id),
+            fast_reverse=self.fast_reverse(m),
         )
+
+    def fast_reverse(self, m: TrackedMigration) -> bool:
+        """`m` is a reverse Butterbase created completed (`path: fast`): no step ran."""
+        if m.kind != "reverse" or not m.parent_migration_id:
+            return False
+        return is_fast_reverse(m, self._store.approvals_for_migration(m.parent_migration_id))
 
     def approval_card(self, approval_id: str) -> Message | None:
         a = self._store.get_approval(approval_id)

@@ -1,4 +1,7 @@
-"""Butterbase failures as sentences a person can act on."""
+"""Butterbase failures as sentences a person can act on.
+
+What Butterbase wrote (a 409's reason, an error message) is escaped for mrkdwn: it is
+shown, never interpreted (no `<!channel>`, no disguised link)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from bot.errors import (
     Unauthorised,
     Unavailable,
 )
+from bot.render.text import escape
 
 
 def explain(exc: ButterbaseError, *, doing: str) -> str:
@@ -39,5 +43,5 @@ def explain(exc: ButterbaseError, *, doing: str) -> str:
         return f"I couldn't {doing}: Butterbase doesn't know it (404)."
     if isinstance(exc, Conflict):
         reason = exc.reason or exc.error or "conflict"
-        return f"Butterbase refused to {doing}: {reason}"
-    return f"I couldn't {doing}: {exc}"
+        return f"Butterbase refused to {doing}: {escape(reason)}"
+    return f"I couldn't {doing}: {escape(str(exc))}"

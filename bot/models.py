@@ -4,7 +4,8 @@
   active-migration object;
 - replica states: the server's `replicating | none | torn_down` and the SDK's
   `pending | active | torn_down`, normalised to the server's spelling;
-- unknown steps, extra keys and a `progress` of any shape are kept, never fatal.
+- unknown steps, extra keys and a `progress` of any shape are kept, never fatal;
+- a missing, null or empty `current_step` is `steps.MISSING`, never `requested`.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class MigrationStatus(_Lenient):
     """`GET /v1/apps/{app}/migrations/{id}` and, with `id`, the active object."""
 
     migration_id: str = Field(validation_alias=AliasChoices("migration_id", "id", "migrationId"))
-    current_step: str = "requested"
+    current_step: str = steps.MISSING  # missing, null or empty: where it is is unknown
     last_error: str | None = None
     retry_count: int = 0
     source_region: str | None = None
@@ -67,7 +68,11 @@ class MigrationStatus(_Lenient):
     @field_validator("current_step", mode="before")
     @classmethod
     def _step(cls, value: object) -> str:
-        return str(value) if value else "requested"
+        # never "requested": a move without a step may be anywhere (and must not look
+        # abortable, nor move a card back)
+        if value is None or isinstance(value, bool):
+            return steps.MISSING
+        return str(value).strip()
 
     @field_validator("retry_count", mode="before")
     @classmethod
@@ -136,12 +141,14 @@ class SourceReplica(_Lenient):
     @field_validator("estimated_monthly_cost_usd", mode="before")
     @classmethod
     def _cost(cls, value: object) -> float | None:
+        # `0` is what the published server sends for every move (no dump size): unknown
         if value is None or isinstance(value, bool):
             return None
         try:
-            return float(value)  # type: ignore[arg-type]
+            cost = float(value)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             return None
+        return cost if cost > 0 else None  # also drops NaN
 
 
 class App(_Lenient):

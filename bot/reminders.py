@@ -8,7 +8,9 @@ and a "Request teardown" button, in the channel where each migration ran (or
 
 A replica is reminded at most once a day (an audit entry `reminder.sent` with the
 date, written in the same transaction as the message), never while a teardown
-request for it is open, and never once it is torn down.
+request for it is open, never once it is torn down, and never when the one rule
+(`bot.replica_rules.blocker`, as `/teardown` and the App Home use it) refuses its
+teardown: e.g. the app is served from that region again after a reverse.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from bot.errors import ButterbaseError
 from bot.models import SourceReplica
 from bot.render.blocks import MAX_BLOCKS, Message, button, context, message, section
 from bot.render.text import age, cost, escape, seconds_between
+from bot.replica_listing import may_tear_down
 from bot.settings import Settings, format_duration
 from storage.records import OPEN_APPROVAL_STATUSES, AuditEntry, OutboxItem
 from storage.store import Store
@@ -119,9 +122,12 @@ class Reminders:
     async def remind(self, now: datetime) -> int:
         """Queue today's reminders; the number of replicas reminded."""
         replicas = await self._butterbase.source_replicas()
+        regions = {app.id: app.region for app in await self._butterbase.apps()}
         today = now.date().isoformat()
         by_channel: dict[str, list[SourceReplica]] = {}
         for r in replicas:
+            if not may_tear_down(self._store, r, app_region=regions.get(r.app_id)):
+                continue  # the one rule: e.g. the app's live database again, not a replica
             channel = self._channel_for(r, now, today)
             if channel is not None:
                 by_channel.setdefault(channel, []).append(r)

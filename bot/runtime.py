@@ -21,7 +21,7 @@ from bot.clock import Clock, SystemClock
 from bot.deps import Deps
 from bot.directory import Directory
 from bot.metrics import Metrics
-from bot.outbox import Outbox
+from bot.outbox import Budget, Outbox
 from bot.regions import RegionCache
 from bot.reminders import Reminders
 from bot.settings import Settings
@@ -46,7 +46,10 @@ class Runtime:
         clock: Clock | None = None,
         butterbase_transport: httpx.AsyncBaseTransport | None = None,
         post_interval: float = 1.0,
+        slack_time_scale: float | None = None,
     ) -> None:
+        """`slack_time_scale`: how fast Slack's rate limits run (a stand-in's `time_scale`;
+        1 for real Slack, 0 for none); by default `post_interval`, as before."""
         self.settings = settings
         self.clock = clock or SystemClock()
         self.store = Store(settings.bot_db_path, clock=self.clock)
@@ -70,6 +73,7 @@ class Runtime:
             clock=self.clock,
             cards=self.cards,
             post_interval=post_interval,
+            budget=Budget(scale=post_interval if slack_time_scale is None else slack_time_scale),
         )
         self.tracker = Tracker(
             store=self.store,

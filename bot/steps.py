@@ -25,19 +25,18 @@ class StepInfo:
     phase: Phase
     writes_paused: bool
     expected_seconds: float
-    optional: bool = False
 
 
-# The documented eleven, in order (requested … completed), with the server's
-# optional kv steps in the place the published server runs them.
+# The thirteen the published server runs for every app, in order: the documented
+# eleven, plus the kv steps (no-ops without key-value data) where the server runs them.
 _STEPS: tuple[StepInfo, ...] = (
     StepInfo("requested", "Requested", Phase.BEFORE_CUTOVER, False, 10),
     StepInfo("reserving_dest", "Reserving the destination", Phase.BEFORE_CUTOVER, False, 60),
     StepInfo("blocking_writes", "Blocking writes", Phase.BEFORE_CUTOVER, True, 30),
     StepInfo("dumping_data", "Dumping data", Phase.BEFORE_CUTOVER, True, 300),
     StepInfo("restoring_data", "Restoring data", Phase.BEFORE_CUTOVER, True, 420),
-    StepInfo("dumping_kv", "Dumping key-value data", Phase.BEFORE_CUTOVER, True, 60, True),
-    StepInfo("restoring_kv", "Restoring key-value data", Phase.BEFORE_CUTOVER, True, 60, True),
+    StepInfo("dumping_kv", "Dumping key-value data", Phase.BEFORE_CUTOVER, True, 60),
+    StepInfo("restoring_kv", "Restoring key-value data", Phase.BEFORE_CUTOVER, True, 60),
     StepInfo("copying_blobs", "Copying blobs", Phase.BEFORE_CUTOVER, True, 240),
     StepInfo("copying_runtime", "Copying the runtime", Phase.BEFORE_CUTOVER, True, 90),
     StepInfo("flipping_routing", "Flipping routing (cutover)", Phase.AFTER_CUTOVER, True, 30),
@@ -58,11 +57,17 @@ _EXTRA: tuple[StepInfo, ...] = (
 )
 
 STEPS: dict[str, StepInfo] = {s.name: s for s in _STEPS + _EXTRA}
-HAPPY_PATH: tuple[str, ...] = tuple(s.name for s in _STEPS if not s.optional)
-ALL_ORDERED: tuple[str, ...] = tuple(s.name for s in _STEPS)
+HAPPY_PATH: tuple[str, ...] = tuple(s.name for s in _STEPS)  # 13, as the server runs them
+ALL_ORDERED = HAPPY_PATH
+KV_STEPS: tuple[str, ...] = ("dumping_kv", "restoring_kv")
+DOCUMENTED: tuple[str, ...] = tuple(s for s in HAPPY_PATH if s not in KV_STEPS)  # the docs' 11
 TERMINAL: frozenset[str] = frozenset({"completed", "aborted", "failed"})
 CUTOVER = "flipping_routing"
-DOCUMENTED_COUNT = len(HAPPY_PATH)  # 11
+# steps that come only once routing has flipped: seeing one means the cutover happened
+FLIPPED: frozenset[str] = frozenset(
+    {"setting_up_reverse_replication", "unblocking_writes", "completed"}
+)
+MISSING = ""  # a status without a step: says nothing about where the move is
 
 
 def humanise(step: str) -> str:
@@ -118,12 +123,23 @@ def writes_paused(step: str) -> bool:
     return info(step).writes_paused
 
 
-def position(step: str, *, with_kv: bool = False) -> tuple[int, int] | None:
-    """(n, total) for "step n of total", or None for steps outside the happy path."""
-    order = ALL_ORDERED if with_kv else HAPPY_PATH
-    if step not in order:
+def position(step: str) -> tuple[int, int] | None:
+    """(n, 13) for "step n of 13", or None for steps outside the happy path.
+
+    Always out of thirteen: the server runs the kv steps for every app, so the count
+    never changes in the middle of a move (even against a server that skipped them).
+    """
+    if step not in HAPPY_PATH:
         return None
-    return order.index(step) + 1, len(order)
+    return HAPPY_PATH.index(step) + 1, len(HAPPY_PATH)
+
+
+def is_behind(step: str, than: str) -> bool:
+    """`step` comes before `than` on the happy path: a move never goes back, so a
+    status saying so is not news about where the move is."""
+    if step not in HAPPY_PATH or than not in HAPPY_PATH:
+        return False
+    return HAPPY_PATH.index(step) < HAPPY_PATH.index(than)
 
 
 def expected_seconds(step: str) -> float:
@@ -133,12 +149,11 @@ def expected_seconds(step: str) -> float:
 def checklist(seen_steps: list[str], current: str) -> list[str]:
     """The steps to show on a card, in order: the happy path, plus any optional or
     unknown steps this migration has actually been through (in the order seen)."""
-    kv = any(s in ("dumping_kv", "restoring_kv") for s in [*seen_steps, current])
-    base = [s for s in (ALL_ORDERED if kv else HAPPY_PATH)]
+    base = list(HAPPY_PATH)
     extra = [
         s
         for s in dict.fromkeys([*seen_steps, current])
-        if s not in base and s not in ("aborting", "aborted", "failed")
+        if s not in base and s not in ("aborting", "aborted", "failed", MISSING)
     ]
     if not extra:
         return base

@@ -18,8 +18,9 @@ from bot import replies, steps
 from bot.butterbase import ButterbaseClient
 from bot.clock import Clock
 from bot.errors import ButterbaseError, NotFound
-from bot.models import MigrationStatus
-from bot.tracking import Milestone, Observation, StepsAdvanced, observe
+from bot.models import App, MigrationStatus
+from bot.replica_listing import superseded_cards
+from bot.tracking import Milestone, Observation, StepsAdvanced, is_fast_reverse, observe
 from storage.records import AuditEntry, OutboxItem, StepRecord, TrackedMigration
 from storage.store import Store
 
@@ -28,9 +29,16 @@ _SPREAD = 0.8  # a round's polls start within this share of the poll interval
 
 
 def reply_item(
-    m: TrackedMigration, reply: replies.Reply, now: datetime, *, key: str | None = None
+    m: TrackedMigration,
+    reply: replies.Reply,
+    now: datetime,
+    *,
+    key: str | None = None,
+    priority: int | None = None,
 ) -> OutboxItem:
-    """An outbox entry for a thread reply of `m` (deduplicated by its key)."""
+    """An outbox entry for a thread reply of `m` (deduplicated by its key); its priority
+    is `priority`, else the reply's, else the kind's default."""
+    chosen = priority if priority is not None else reply.priority
     return OutboxItem(
         kind="broadcast" if reply.broadcast else "reply",
         channel_id=m.channel_id,
@@ -38,6 +46,7 @@ def reply_item(
         payload={"text": reply.text},
         dedupe_key=f"{m.migration_id}:{key or reply.key}",
         created_at=now,
+        priority=-1 if chosen is None else chosen,
     )
 
 
@@ -204,9 +213,52 @@ class Tracker:
             self._unreachable(migration_id, str(exc))
             return
         self._not_before.pop(migration_id, None)
-        self._seen(migration_id, status)
+        app, cost = None, None
+        if status.current_step == "failed":
+            app = await self._app_now(app_id)  # say where it is served only once read
+        if status.current_step == "completed" and m.current_step != "completed":
+            cost = await self._replica_cost(migration_id)  # kept with the move
+        self._seen(migration_id, status, app=app, replica_cost=cost)
 
-    def _seen(self, migration_id: str, status: MigrationStatus) -> None:
+    async def _replica_cost(self, migration_id: str) -> float | None:
+        """The replica's estimate as Butterbase lists it now; None when unknown."""
+        try:
+            listed = await self._butterbase.source_replicas()
+        except ButterbaseError:
+            return None
+        found = [r for r in listed if r.migration_id == migration_id]
+        return found[0].estimated_monthly_cost_usd if found else None
+
+    def _aborted_by(self, migration_id: str) -> str | None:
+        """Who asked for the abort, from the audit log (None: nobody through the bot)."""
+        done = [
+            e.actor
+            for e in self._store.audit_log(migration_id=migration_id)
+            if e.action == "abort.done" and e.actor != "bot"
+        ]
+        return done[-1] if done else None
+
+    async def _app_now(self, app_id: str) -> App | None:
+        """The app as `GET /apps` shows it now; None when it can't be read."""
+        try:
+            return await self._butterbase.app(app_id)
+        except ButterbaseError:
+            return None
+
+    def is_fast_reverse(self, m: TrackedMigration) -> bool:
+        """`m` is a reverse that Butterbase answered with `path: fast` (created completed)."""
+        if m.kind != "reverse" or not m.parent_migration_id:
+            return False
+        return is_fast_reverse(m, self._store.approvals_for_migration(m.parent_migration_id))
+
+    def _seen(
+        self,
+        migration_id: str,
+        status: MigrationStatus,
+        *,
+        app: App | None = None,
+        replica_cost: float | None = None,
+    ) -> None:
         m = self._store.get_migration(migration_id)  # fresh: no await since this read
         if m is None:
             return
@@ -230,6 +282,8 @@ class Tracker:
             poll_seconds=self._poll_seconds,
             expected=self.expected(),
             stuck_factor=self._stuck_factor,
+            fast_reverse=self.is_fast_reverse(m),
+            app=app,
         )
         if m.last_polled_at is not None and m.last_polled_at < self._started_at:
             # the first poll since the bot (re)started: what changed, changed while it was down
@@ -237,10 +291,13 @@ class Tracker:
                 replace(e, offline=True) if isinstance(e, StepsAdvanced) else e for e in obs.events
             ]
         new = obs.migration
+        if replica_cost is not None:
+            new.replica_cost = replica_cost
+        ended_by_user = any(isinstance(e, Milestone) and e.user_requested for e in obs.events)
+        by = self._aborted_by(new.migration_id) if ended_by_user else None
         for event in obs.events:
-            outbox.append(
-                reply_item(new, replies.reply_for(event, new, oncall_group=self._oncall), now)
-            )
+            reply = replies.reply_for(event, new, oncall_group=self._oncall, aborted_by=by)
+            outbox.append(reply_item(new, reply, now))
         audit = [
             AuditEntry(
                 at=now,
@@ -257,6 +314,8 @@ class Tracker:
             outbox.append(card_item(new, now))
         if obs.terminal_now:
             outbox.append(reply_item(new, self._summary(new, obs, now), now))
+        if obs.terminal_now or m.last_polled_at is None:  # older cards lose "Request reverse"
+            outbox += superseded_cards(self._store, new, now)
         self._store.apply(
             migration=new,
             steps_opened=obs.steps_opened,
@@ -296,7 +355,10 @@ class Tracker:
                 for a in self._store.approvals_for_migration(m.parent_migration_id)
                 if a.kind == "reverse"
             ]
-        return replies.summary(m, merged, approvals, now=now)
+        by = self._aborted_by(m.migration_id) if m.last_error == "user_requested" else None
+        return replies.summary(
+            m, merged, approvals, now=now, fast=self.is_fast_reverse(m), aborted_by=by
+        )
 
     def expected(self) -> dict[str, float]:
         """Expected step durations: medians of earlier moves, else the defaults."""
@@ -341,8 +403,8 @@ class Tracker:
         self._on_change()
 
     async def _check_writes(self, migration_id: str, app_id: str) -> None:
-        """After a user's abort: are the app's writes still paused? Say so once, and once
-        more when they flow again."""
+        """After a move ended: are the app's writes still paused? Say so once (paging only
+        if nobody was paged for this end yet), and once more when they flow again."""
         try:
             app = await self._butterbase.app(app_id)
         except ButterbaseError as exc:
@@ -356,7 +418,11 @@ class Tracker:
         outbox: list[OutboxItem] = []
         if paused and not m.writes_paused_after_abort:
             m.writes_paused_after_abort = True
-            outbox.append(reply_item(m, replies.writes_still_paused(m, self._oncall), now))
+            paged = m.current_step == "failed" or (
+                m.current_step == "aborted" and m.last_error != "user_requested"
+            )
+            reply = replies.writes_still_paused(m, self._oncall, ping=not paged)
+            outbox.append(reply_item(m, reply, now))
         elif not paused:
             if m.writes_paused_after_abort:
                 outbox.append(reply_item(m, replies.writes_resumed(m), now))

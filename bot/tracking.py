@@ -7,12 +7,13 @@ events to tell people about. The tracker writes all of it in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot import steps
-from bot.models import MigrationStatus
-from storage.records import StepRecord, TrackedMigration
+from bot.models import App, MigrationStatus
+from storage.records import Approval, StepRecord, TrackedMigration
 
 MAX_RETRIES = 5
 
@@ -35,9 +36,12 @@ class RetryStarted:
 
 @dataclass(frozen=True)
 class Milestone:
-    kind: str  # "cutover" | "completed" | "aborted" | "failed"
+    kind: str  # "cutover" | "completed" | "aborted" | "failed" | "fast_reverse"
     error: str | None = None
     user_requested: bool = False
+    # for "failed": where `GET /apps` says the app is (None: it could not be read)
+    app: App | None = None
+    already_pinged: bool = False  # the "stuck" notice of this incident paged people already
 
 
 @dataclass(frozen=True)
@@ -58,21 +62,21 @@ class Observation:
     steps_opened: list[StepRecord] = field(default_factory=list)
     steps_closed: list[tuple[str, str, datetime, str]] = field(default_factory=list)
     card_changed: bool = False
-    check_writes: bool = False  # a user's abort: read the app to see if writes stayed paused
+    check_writes: bool = False  # the move ended: read the app to see if writes stayed paused
 
     @property
     def terminal_now(self) -> bool:
         return any(isinstance(e, Milestone) and e.kind != "cutover" for e in self.events)
 
 
-def _path_between(previous: str, current: str, status: MigrationStatus) -> list[str]:
+def _path_between(previous: str, current: str) -> list[str]:
     """The steps passed from `previous` up to (not including) `current`, as far as
-    the step order says; for jumps the order can't explain, just `previous`."""
-    kv_steps = ("dumping_kv", "restoring_kv")
-    kv = any(k.startswith(kv_steps) for k in status.progress)
-    order = list(
-        steps.ALL_ORDERED if kv or current in kv_steps or previous in kv_steps else steps.HAPPY_PATH
-    )
+    the step order says; for jumps the order can't explain, just `previous`.
+    Always the thirteen: the server runs the kv steps for every app, so they are told
+    (once) even when they passed between two polls."""
+    order = list(steps.HAPPY_PATH)
+    if previous == steps.MISSING:
+        return []  # it was never known where the move was
     if current in ("aborting", "aborted", "failed"):
         return [previous] if previous not in steps.TERMINAL else []
     if previous in order and current in order:
@@ -80,6 +84,61 @@ def _path_between(previous: str, current: str, status: MigrationStatus) -> list[
         if i < j:
             return order[i:j]
     return [previous]
+
+
+def has_flipped(step: str, flipped_at: datetime | None) -> bool:
+    """Routing has flipped: a step that only comes after it, or the server's `flipped_at`.
+    (`flipping_routing` itself is the attempt, not the flip.)"""
+    return flipped_at is not None or step in steps.FLIPPED
+
+
+def is_fast_reverse(m: TrackedMigration, parent_approvals: Sequence[Approval]) -> bool:
+    """`m` is a reverse that Butterbase answered with `path: fast` (so created completed);
+    `parent_approvals` are those of the migration it reverses."""
+    if m.kind != "reverse" or not m.parent_migration_id:
+        return False
+    return any(
+        a.kind == "reverse"
+        and a.result.get("migration_id") == m.migration_id
+        and a.result.get("path") == "fast"
+        for a in parent_approvals
+    )
+
+
+def _fast_reverse(m: TrackedMigration, obs: Observation, now: datetime) -> Observation:
+    """A fast reverse is created `completed`: no step ran, so none is told as done and
+    no cutover is announced; one milestone says what happened."""
+    new = obs.migration
+    obs.events = [Milestone("fast_reverse")]
+    obs.steps_opened = []
+    obs.steps_closed = [(new.migration_id, m.current_step, now, "not_run")]
+    obs.check_writes = False
+    new.seen_steps = [s for s in new.seen_steps if s in ("requested", "completed")]
+    new.polling = False
+    return obs
+
+
+def _ended(
+    m: TrackedMigration,
+    new: TrackedMigration,
+    obs: Observation,
+    status: MigrationStatus,
+    current: str,
+    app: App | None,
+) -> None:
+    """The milestone that ends the move, and whether the app's writes must be checked:
+    after any end, writes may stay paused (Butterbase runs no compensation)."""
+    user = status.last_error == "user_requested"
+    seen = app if current == "failed" else None
+    pinged = m.stuck_notice_step is not None and m.stuck_notice_step == m.current_step
+    obs.events.append(
+        Milestone(
+            current, error=status.last_error, user_requested=user, app=seen, already_pinged=pinged
+        )
+    )
+    if seen is not None and seen.writes_paused:
+        new.writes_paused_after_abort = True  # the failure says so; its resumption is told
+    obs.check_writes = not new.writes_paused_after_abort and (seen is None or current != "failed")
 
 
 def observe(
@@ -90,22 +149,27 @@ def observe(
     poll_seconds: float,
     expected: dict[str, float],
     stuck_factor: float = 3.0,
+    fast_reverse: bool = False,
+    app: App | None = None,
 ) -> Observation:
-    """What changed between `m` (the last state seen) and `status` (just read)."""
+    """What changed between `m` (the last state seen) and `status` (just read).
+
+    `fast_reverse`: `m` is a reverse the server answered with `path: fast`. `app`: the
+    app as `GET /apps` shows it now, read when the move has just failed."""
     new = m.model_copy(deep=True)
     obs = Observation(migration=new)
     offline = m.last_polled_at is not None and (now - m.last_polled_at).total_seconds() > max(
         3 * poll_seconds, 30
     )
     previous, current = m.current_step, status.current_step
-    if current == "requested" and previous != "requested":
-        # a move never goes back to its first step: this is a status without its step
-        # (read as "requested"), which says nothing about where the move is
+    if current == steps.MISSING or steps.is_behind(current, previous):
+        # a status without its step, or one behind where the move was seen (a move
+        # never goes back): no news about where the move is
         current = previous
     when = status.step_started_at or now
 
     if current != previous:
-        done = [s for s in _path_between(previous, current, status) if s != current]
+        done = [s for s in _path_between(previous, current) if s != current]
         for index, step in enumerate(done):
             outcome = "done" if index == len(done) - 1 else "done_unobserved"
             if current in ("aborting", "aborted", "failed") and step == previous:
@@ -151,16 +215,8 @@ def observe(
                 durations=durations,
             )
         )
-        if (
-            not steps.is_past_cutover(previous)
-            and steps.is_past_cutover(current)
-            and current != "failed"
-        ):
-            obs.events.append(Milestone("cutover"))
         if current in ("completed", "aborted", "failed"):
-            user = status.last_error == "user_requested"
-            obs.events.append(Milestone(current, error=status.last_error, user_requested=user))
-            obs.check_writes = current == "aborted" and user
+            _ended(m, new, obs, status, current, app)
         new.retry_notice_sent = False
         new.stuck_notice_step = None
         for step in [*done, current]:
@@ -184,6 +240,17 @@ def observe(
         obs.card_changed = True
     if status.flipped_at is not None and status.flipped_at != m.flipped_at:
         obs.card_changed = True  # the card shows when traffic moved
+    flipped_before = has_flipped(previous, m.flipped_at)
+    if (
+        has_flipped(current, status.flipped_at)
+        and not flipped_before
+        and current != "aborting"
+        and not steps.is_terminal(current)
+    ):
+        # told once routing HAS flipped, in the thread; a move that ended meanwhile says
+        # it in its end (never a cutover after "Completed")
+        at = 1 if obs.events and isinstance(obs.events[0], StepsAdvanced) else 0
+        obs.events.insert(at, Milestone("cutover"))
     new.last_error = status.last_error
     new.retry_count = status.retry_count
     new.replica_state = status.source_replica_state
@@ -206,8 +273,10 @@ def observe(
             new.stuck_notice_step = current
 
     if steps.is_terminal(current):
-        # a user's abort keeps the migration followed until the app's writes are checked
+        # an ended move stays followed until the app's writes are known to flow
         new.polling = obs.check_writes or new.writes_paused_after_abort
+    if fast_reverse and current == "completed" and previous != "completed":
+        obs = _fast_reverse(m, obs, now)
     if obs.card_changed:
         new.card_version += 1
     return obs

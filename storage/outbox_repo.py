@@ -28,8 +28,18 @@ class OutboxRepo(StoreBase):
             return self._enqueue(item)
 
     def _enqueue(self, item: OutboxItem) -> int | None:
+        if item.migration_id and item.lane == f"thread:{item.migration_id}":
+            item = item.model_copy(update={"lane": self._thread_lane(item.migration_id)})
         cursor = self._insert("outbox", to_row(item, exclude={"id"}), or_nothing=True)
         return cursor.lastrowid if cursor.rowcount == 1 else None
+
+    def _thread_lane(self, migration_id: str) -> str:
+        """A reverse replies in its forward move's thread: one Slack thread, one lane."""
+        row = self._db.execute(
+            "SELECT parent_migration_id FROM migrations WHERE migration_id = ? AND kind = 'reverse'",
+            [migration_id],
+        ).fetchone()
+        return f"thread:{row[0] if row and row[0] else migration_id}"
 
     def due_outbox(self, *, now: datetime, limit: int = 500) -> list[OutboxItem]:
         """Unsent items whose `next_attempt_at` is unset or not after `now`, by id."""
@@ -39,49 +49,50 @@ class OutboxRepo(StoreBase):
             limit=limit,
         )
 
-    def sendable_channels(self, *, now: datetime) -> list[str]:
-        """Channels with an item to send now, i.e. a due item that no earlier unsent
-        item of its channel is waiting for (deferred after a failure)."""
-        with self._lock:
-            first_due = self._db.execute(
-                f"SELECT channel_id, min(id) FROM outbox WHERE {_UNSENT}"
-                " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) GROUP BY channel_id",
-                [iso(now)],
-            ).fetchall()
-            held = self._held(now)
-        return [c for c, first in first_due if first < held.get(c, first + 1)]
+    def sendable_heads(self, *, now: datetime, limit: int = 500) -> list[OutboxItem]:
+        """The first unsent item of each lane, when it is due, most urgent first.
 
-    def sendable_outbox(
-        self, *, now: datetime, channel: str | None = None, limit: int = 100
-    ) -> list[OutboxItem]:
-        """Due items (of `channel`, or all), by id, without those an earlier unsent item
-        of their channel is still waiting for: sending them first would break its order."""
-        where, args = f"{_UNSENT} AND (next_attempt_at IS NULL OR next_attempt_at <= ?)", [iso(now)]
-        if channel is not None:
-            where, args = where + " AND channel_id = ?", [*args, channel]
-        with self._lock:
-            held = self._held(now)
-            items = self._outbox_where(where, args, limit=limit)
-        return [i for i in items if (i.id or 0) < held.get(i.channel_id, (i.id or 0) + 1)]
-
-    def _held(self, now: datetime) -> dict[str, int]:
-        """Channel → id of its first unsent item deferred until after `now`."""
-        rows = self._db.execute(
-            f"SELECT channel_id, min(id) FROM outbox WHERE {_UNSENT} AND next_attempt_at > ?"
-            " GROUP BY channel_id",
+        Only a lane's own first item holds it: a deferred item of one lane (a card
+        Slack refused, a throttled update) never holds another lane back."""
+        return self._outbox_where(
+            "id IN (SELECT min(id) FROM outbox WHERE sent_at IS NULL AND dead = 0 GROUP BY lane)"
+            " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
             [iso(now)],
-        ).fetchall()
-        return {channel: int(first) for channel, first in rows}
+            limit=limit,
+            order_by="priority, id",
+        )
+
+    def lane_items(self, lane: str, *, limit: int = 100) -> list[OutboxItem]:
+        """The lane's unsent items (due or deferred), in order."""
+        return self._outbox_where(f"{_UNSENT} AND lane = ?", [lane], limit=limit)
+
+    def mark_sending(self, ids: list[int], *, at: datetime) -> None:
+        """Before the call: these items may reach Slack from now on (look before resending)."""
+        with self._write():
+            self._db.conn.executemany(
+                "UPDATE outbox SET sending_at = ? WHERE id = ? AND sent_at IS NULL",
+                [(iso(at), item_id) for item_id in ids],
+            )
+
+    def postpone(self, item_id: int, *, until: datetime) -> None:
+        """Send the item no earlier than `until` (not a failure: no attempt counted)."""
+        with self._write():
+            self._db.execute(
+                "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND sent_at IS NULL",
+                [iso(until), item_id],
+            )
 
     def pending_outbox_for(self, migration_id: str) -> list[OutboxItem]:
         """The migration's unsent items (due or deferred), by id."""
         return self._outbox_where(f"{_UNSENT} AND migration_id = ?", [migration_id])
 
     def _outbox_where(
-        self, where: str, args: list[Any], *, limit: int | None = None
+        self, where: str, args: list[Any], *, limit: int | None = None, order_by: str = "id"
     ) -> list[OutboxItem]:
         with self._lock:
-            rows = list(self._table("outbox").rows_where(where, args, order_by="id", limit=limit))
+            rows = list(
+                self._table("outbox").rows_where(where, args, order_by=order_by, limit=limit)
+            )
         return from_rows(OutboxItem, rows)
 
     def mark_sent(self, item_id: int, *, ts: str | None, at: datetime) -> None:

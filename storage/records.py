@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 MigrationKind = Literal["move", "reverse"]
 ApprovalKind = Literal["reverse", "teardown"]
@@ -28,6 +28,31 @@ OutboxKind = Literal[
     "update",  # chat.update of a message the bot posted (payload has `ts`)
     "ephemeral",  # chat.postEphemeral (payload has `user`)
 ]
+# Delivery priority, spent first to last when Slack's budget is short.
+URGENT = 0  # approval requests and outcomes, refusals, failure pings
+MILESTONE = 1  # cutover, completion, failure broadcasts; writes-still-paused warnings
+STEP = 2  # step replies
+REFRESH = 3  # card refreshes
+_DEFAULT_PRIORITY = {
+    "card": REFRESH,
+    "update": REFRESH,
+    "broadcast": MILESTONE,
+    "ephemeral": URGENT,
+}
+
+
+def lane_of(kind: str, channel_id: str, migration_id: str | None, approval_id: str | None) -> str:
+    """What orders an item: items of one lane go out in order, lanes never wait for
+    each other (a migration's card, its thread, an approval card, a channel's rest)."""
+    if kind == "card" and approval_id:
+        return f"approval:{approval_id}"
+    if kind == "card" and migration_id:
+        return f"card:{migration_id}"
+    if migration_id:
+        return f"thread:{migration_id}"
+    if approval_id:
+        return f"approval:{approval_id}"
+    return f"channel:{channel_id}"
 
 
 class _Record(BaseModel):
@@ -70,6 +95,7 @@ class TrackedMigration(_Record):
     writes_paused_after_abort: bool = False  # the user's abort left writes paused
     torn_down_at: datetime | None = None
     reversed_by: str | None = None  # migration id of the reverse, once started
+    replica_cost: float | None = None  # the replica's est. $/month, read at completion
     card_version: int = 0  # bumped on each card render: new block_ids per version
 
     @property
@@ -143,3 +169,15 @@ class OutboxItem(_Record):
     sent_at: datetime | None = None
     result_ts: str | None = None
     error: str | None = None
+    lane: str = ""  # filled from the fields above when not given
+    priority: int = -1  # URGENT … REFRESH; filled from the kind when not given
+    sending_at: datetime | None = None  # the call may have reached Slack: look before resending
+
+    @model_validator(mode="after")
+    def _defaults(self) -> OutboxItem:
+        if not self.lane:
+            self.lane = lane_of(self.kind, self.channel_id, self.migration_id, self.approval_id)
+        if self.priority < 0:
+            urgent = self.kind == "card" and self.approval_id is not None
+            self.priority = URGENT if urgent else _DEFAULT_PRIORITY.get(self.kind, STEP)
+        return self

@@ -147,7 +147,30 @@ _V2 = (
     "CREATE INDEX idx_deliveries_seen ON deliveries (seen_at)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+# Version 3: delivery by lane and priority, and the send window. An item's `lane` is
+# what orders it (a migration's thread, its card, an approval card, or a channel's
+# other messages): one lane never waits for another. `sending_at` marks an item whose
+# call may have reached Slack; it is looked for there before being sent again.
+_V3 = (
+    "ALTER TABLE outbox ADD COLUMN lane TEXT",
+    "ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 2",
+    "ALTER TABLE outbox ADD COLUMN sending_at TEXT",
+    """
+    UPDATE outbox SET lane = CASE
+        WHEN kind = 'card' AND approval_id IS NOT NULL THEN 'approval:' || approval_id
+        WHEN kind = 'card' AND migration_id IS NOT NULL THEN 'card:' || migration_id
+        WHEN migration_id IS NOT NULL THEN 'thread:' || migration_id
+        WHEN approval_id IS NOT NULL THEN 'approval:' || approval_id
+        ELSE 'channel:' || channel_id END
+    """,
+    "CREATE INDEX idx_outbox_lane ON outbox (lane, id) WHERE sent_at IS NULL AND dead = 0",
+)
+
+# Version 4: the replica's estimated monthly cost, read from Butterbase when a move
+# completes and kept with it (it survives a restart; NULL: unknown).
+_V4 = ("ALTER TABLE migrations ADD COLUMN replica_cost REAL",)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
 LATEST = len(MIGRATIONS)
 
 

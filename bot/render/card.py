@@ -18,12 +18,14 @@ from bot.render.blocks import (
     lines_section,
     message,
 )
-from bot.render.checklist import checklist_lines, has_kv, step_label
+from bot.render.checklist import DONE, checklist_lines, step_label
 from bot.render.text import clip, escape, est_cost, hhmm, hhmmss, mention, mentions, truncate
+from bot.replica_rules import blocker, store_target, superseded_note
 from storage.records import OPEN_APPROVAL_STATUSES, Approval, StepRecord, TrackedMigration
 
 MAX_RETRIES = 5  # the server retries a failing step up to five times
 ERROR_CHARS = 600
+_REPLICA_ACTIONS = (ids.REQUEST_REVERSE, ids.REQUEST_TEARDOWN)
 _ENDINGS = {
     "completed": "Completed",
     "aborted": "Aborted",
@@ -32,17 +34,17 @@ _ENDINGS = {
 
 
 def state_words(m: TrackedMigration) -> str:
-    """`Restoring data (step 5 of 11)`, `Completed`, `Failed — needs manual review`."""
+    """`Restoring data (step 5 of 13)`, `Completed`, `Failed — needs manual review`."""
     current = m.current_step
     if current in _ENDINGS:
         return _ENDINGS[current]
-    where = steps.position(current, with_kv=has_kv(m))
+    where = steps.position(current)
     label = truncate(steps.label(current), 80)
     return f"{label} (step {where[0]} of {where[1]})" if where else label
 
 
 def first_line(m: TrackedMigration) -> str:
-    """`app-42 · us-east-1 → eu-west-1 · Restoring data (step 5 of 11)` (not escaped)."""
+    """`app-42 · us-east-1 → eu-west-1 · Restoring data (step 5 of 13)` (not escaped)."""
     route = f"{m.source_region or 'unknown'} → {m.dest_region or 'unknown'}"
     if m.kind == "reverse":
         parent = m.parent_migration_id[:8] if m.parent_migration_id else "an earlier move"
@@ -172,6 +174,19 @@ def approval_lines(m: TrackedMigration, approvals: Sequence[Approval]) -> list[s
     return lines
 
 
+def fast_reverse_lines(m: TrackedMigration) -> list[str]:
+    """A fast reverse ran no step: what happened instead of a checklist."""
+    at = m.flipped_at or m.completed_at
+    when = f" at {hhmm(at)}" if at else ""
+    back, old = escape(m.dest_region or "the source"), escape(m.source_region or "the destination")
+    return [
+        f"{DONE} *Reversed*{when}: traffic switched back to {back} at once (no step ran)",
+        f":leftwards_arrow_with_hook: The replica in {back} was promoted: it is the app's "
+        "database again",
+        f":no_entry_sign: {old} no longer serves the app; it is not a retained replica",
+    ]
+
+
 def card_body(
     m: TrackedMigration,
     history: list[StepRecord],
@@ -181,13 +196,24 @@ def card_body(
     approvals: Sequence[Approval],
     replica_cost: float | None,
     app_writes_paused: bool | None,
+    fast_reverse: bool = False,
 ) -> tuple[str, list[Block]]:
-    """The card without its buttons: (fallback text, blocks)."""
+    """The card without its buttons: (fallback text, blocks). `fast_reverse`: a reverse
+    Butterbase created completed, told as what happened, not as steps done."""
     first = first_line(m)
-    status = phase_lines(m, history, replica_cost=replica_cost, app_writes_paused=app_writes_paused)
+    if fast_reverse and m.current_step == "completed":
+        first = f"{first} · Reversed fast"
+        status = fast_reverse_lines(m)
+        checklist: list[str] = []
+    else:
+        status = phase_lines(
+            m, history, replica_cost=replica_cost, app_writes_paused=app_writes_paused
+        )
+        checklist = checklist_lines(m, history, now=now, expected=expected)
     errors = error_lines(m)
     blocks: list[Block] = [header(first)]
-    blocks.append(lines_section(checklist_lines(m, history, now=now, expected=expected)))
+    if checklist:
+        blocks.append(lines_section(checklist))
     if status or errors:
         blocks.append(lines_section([*status, *errors]))
     pending = approval_lines(m, approvals)
@@ -205,8 +231,15 @@ def card_body(
 
 
 def card_buttons(
-    m: TrackedMigration, approvals: Sequence[Approval], *, followable: bool
+    m: TrackedMigration,
+    approvals: Sequence[Approval],
+    *,
+    followable: bool,
+    app_moves: Sequence[TrackedMigration] = (),
 ) -> list[ButtonElement]:
+    """The card's buttons. "Request reverse/teardown" only where the one rule
+    (`bot.replica_rules.blocker`) allows them, judged on what the store knows of the
+    app's migrations (`app_moves`): no reverse of a move a later one superseded."""
     current, value = m.current_step, m.migration_id
     buttons: list[ButtonElement] = []
     if steps.may_abort(current) and not m.not_found:
@@ -225,10 +258,11 @@ def card_buttons(
         for a in approvals
         if a.migration_id == m.migration_id and a.status in OPEN_APPROVAL_STATUSES
     }
-    if current == "completed" and m.replica_state == "replicating" and m.reversed_by is None:
-        if "reverse" not in open_kinds:
+    judged = store_target(m, app_moves)
+    if not m.not_found:
+        if "reverse" not in open_kinds and blocker("reverse", judged) is None:
             buttons.append(button("Request reverse", ids.REQUEST_REVERSE, value))
-        if "teardown" not in open_kinds:
+        if "teardown" not in open_kinds and blocker("teardown", judged) is None:
             buttons.append(button("Request teardown", ids.REQUEST_TEARDOWN, value))
     buttons.append(button("Refresh", ids.REFRESH, value))
     if followable:
@@ -246,6 +280,8 @@ def render_card(
     replica_cost: float | None = None,
     app_writes_paused: bool | None = None,
     followable: bool = False,
+    fast_reverse: bool = False,
+    app_moves: Sequence[TrackedMigration] = (),
 ) -> Message:
     """The status card, with the buttons that fit the phase and only those."""
     text, blocks = card_body(
@@ -256,7 +292,14 @@ def render_card(
         approvals=approvals,
         replica_cost=replica_cost,
         app_writes_paused=app_writes_paused,
+        fast_reverse=fast_reverse,
     )
     block_id = ids.versioned_block_id(ids.CARD_ACTIONS, m.migration_id, m.card_version)
-    blocks.append(actions(card_buttons(m, approvals, followable=followable), block_id=block_id))
+    buttons = card_buttons(m, approvals, followable=followable, app_moves=app_moves)
+    note = superseded_note(m, app_moves)
+    if note:  # why an older move's card has no "Request reverse"
+        blocks.append(context(f":no_entry: {clip(note, 500)}"))
+    if fast_reverse:  # its old destination is not a retained replica: nothing to reverse
+        buttons = [b for b in buttons if b.action_id not in _REPLICA_ACTIONS]
+    blocks.append(actions(buttons, block_id=block_id))
     return message(text, blocks)

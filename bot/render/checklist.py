@@ -18,10 +18,6 @@ _ABORT_STEPS = ("aborting", "aborted", "failed")
 _LABEL_CHARS = 80
 
 
-def has_kv(m: TrackedMigration) -> bool:
-    return any(s in ("dumping_kv", "restoring_kv") for s in [*m.seen_steps, m.current_step])
-
-
 def step_label(step: str) -> str:
     return clip(steps.label(step), _LABEL_CHARS)
 
@@ -47,8 +43,11 @@ def _done(m: TrackedMigration, history: list[StepRecord], names: list[str]) -> s
     current = m.current_step
     if current == "completed":
         done |= set(names)
-    elif current in steps.ALL_ORDERED:
-        done |= set(steps.ALL_ORDERED[: steps.ALL_ORDERED.index(current)])
+    # every step before the furthest one reached was passed (a kv no-op seen by no poll,
+    # or skipped by the server, is not "to come" once a later step ran)
+    reached = [steps.HAPPY_PATH.index(s) for s in {*done, current} if s in steps.HAPPY_PATH]
+    if reached:
+        done |= set(steps.HAPPY_PATH[: max(reached)])
     done.discard(current)
     return done
 

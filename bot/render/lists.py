@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from slack_sdk.models.blocks import Block
@@ -21,7 +21,17 @@ from bot.render.blocks import (
     section,
 )
 from bot.render.card import card_body
-from bot.render.text import age, clip, cost, escape, hhmm, hhmmss, mention, seconds_between
+from bot.render.text import (
+    age,
+    clip,
+    cost,
+    escape,
+    hhmm,
+    hhmmss,
+    known_cost,
+    mention,
+    seconds_between,
+)
 from storage.records import Approval, StepRecord, TrackedMigration
 
 OVERVIEW_ITEMS = 40  # lines in the channel overview, running moves first
@@ -83,10 +93,18 @@ def _replica_line(r: SourceReplica, now: datetime) -> str:
     )
 
 
+def _live_line(r: SourceReplica) -> str:
+    """A row of `GET /v1/source-replicas` whose 'replica' serves the app again."""
+    return (
+        f"*{escape(r.app_id)}* · :house: {escape(r.source_region or 'its source region')} is "
+        f"the app's live primary again (after a reverse of {escape(r.migration_id[:8])}), "
+        "not a retained replica: nothing to tear down"
+    )
+
+
 def _total(replicas: Sequence[SourceReplica]) -> str:
-    known = [
-        r.estimated_monthly_cost_usd for r in replicas if r.estimated_monthly_cost_usd is not None
-    ]
+    costs = [known_cost(r.estimated_monthly_cost_usd) for r in replicas]
+    known = [c for c in costs if c is not None]
     unknown = len(replicas) - len(known)
     count = _plural(len(replicas), "retained replica")
     if not known:
@@ -96,11 +114,18 @@ def _total(replicas: Sequence[SourceReplica]) -> str:
 
 
 def render_channel_overview(
-    migrations: list[TrackedMigration], replicas: list[SourceReplica], *, now: datetime
+    migrations: list[TrackedMigration],
+    replicas: list[SourceReplica],
+    *,
+    now: datetime,
+    live: Collection[str] = (),
 ) -> Message:
-    """`/migration-status` with no argument: what runs in this channel, and the replicas."""
+    """`/migration-status` with no argument: what runs in this channel, and the replicas.
+    `live`: ids of listed migrations whose source region serves the app again."""
+    primaries = [r for r in replicas if r.migration_id in live]
+    replicas = [r for r in replicas if r.migration_id not in live]
     running = [m for m in migrations if not steps.is_terminal(m.current_step)]
-    if not running and not replicas:
+    if not running and not replicas and not primaries:
         return message(
             "Nothing running in this channel.", [section("Nothing running in this channel.")]
         )
@@ -126,6 +151,8 @@ def render_channel_overview(
             lines.append(f"and {len(replicas) - room} more")
         blocks.append(lines_section(lines))
         blocks.append(context(_total(replicas)))
+    if primaries:
+        blocks.append(lines_section([f"• {_live_line(r)}" for r in primaries[:room]]))
     blocks.append(context(f"updated {hhmmss(now)}"))
     moves = f"{_plural(len(running), 'move')} running in this channel"
     if not running:
@@ -139,15 +166,21 @@ def render_replicas(
     *,
     now: datetime,
     blocked: Mapping[str, str] | None = None,
+    live: Collection[str] = (),
 ) -> Message:
     """`/teardown` with no argument: each retained replica, with a teardown button
-    unless `blocked` gives the reason one may not be requested."""
+    unless `blocked` gives the reason one may not be requested. `live`: ids whose
+    source region serves the app again (after a reverse): shown, never counted."""
+    retained = [r for r in replicas if r.migration_id not in live]
     if not replicas:
         return message("No retained replicas.", [section("No retained replicas.")])
     blocked = blocked or {}
-    total = _total(replicas)
+    total = _total(retained) if retained else "No retained replicas"
     blocks: list[Block] = [section(f"*Retained replicas* · {total}")]
     for r in replicas[:REPLICA_ITEMS]:
+        if r.migration_id in live:
+            blocks.append(section(_live_line(r)))
+            continue
         line = _replica_line(r, now)
         reason = blocked.get(r.migration_id)
         if reason is not None:

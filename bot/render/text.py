@@ -38,16 +38,25 @@ def seconds_between(start: datetime, end: datetime) -> float:
     return (utc(end) - utc(start)).total_seconds()
 
 
+def known_cost(value: float | None) -> float | None:
+    """A replica's estimate, or None when it is unknown: Butterbase sends `null`, and `0`
+    for every move (its dump uploader reports no size), so 0 is unknown too."""
+    if value is None or value != value or value <= 0:  # None, NaN, 0, negative
+        return None
+    return value
+
+
 def cost(value: float | None) -> str:
     """`$42.50/month`, or `unknown` when Butterbase gave no estimate (never `$0`)."""
-    if value is None:
+    known = known_cost(value)
+    if known is None:
         return "unknown"
-    return f"${value:,.2f}/month"
+    return f"${known:,.2f}/month"
 
 
 def est_cost(value: float | None) -> str:
     """`est. $42.50/month` or `est. cost unknown`."""
-    return "est. cost unknown" if value is None else f"est. {cost(value)}"
+    return "est. cost unknown" if known_cost(value) is None else f"est. {cost(value)}"
 
 
 def age(seconds: float) -> str:

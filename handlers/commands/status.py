@@ -20,10 +20,11 @@ from bot.adoption import button_value, from_status
 from bot.deps import Deps
 from bot.errors import ButterbaseError
 from bot.explain import explain
-from bot.models import MigrationStatus
+from bot.models import MigrationStatus, SourceReplica
 from bot.parsing import UsageError
 from bot.render import Message, render_card, render_channel_overview, render_status_private
 from bot.render.blocks import button, context, section
+from bot.render.text import escape
 from bot.resolve import resolve
 from handlers.commands.arguments import read_args
 
@@ -62,7 +63,8 @@ async def overview(deps: Deps, channel: str, *, shareable: bool = True) -> dict[
         replicas, note = [], explain(exc, doing="list the retained replicas")
     for r in replicas:
         deps.cards.replica_costs[r.migration_id] = r.estimated_monthly_cost_usd
-    message = render_channel_overview(running, replicas, now=deps.clock.now())
+    live = await live_primaries(deps, replicas)
+    message = render_channel_overview(running, replicas, now=deps.clock.now(), live=live)
     blocks = list(message.blocks)
     if note:
         blocks.append(context(note).to_dict())
@@ -70,6 +72,26 @@ async def overview(deps: Deps, channel: str, *, shareable: bool = True) -> dict[
         share = button("Share in channel", ids.SHARE_STATUS, OVERVIEW)
         blocks.append({"type": "actions", "elements": [share.to_dict()]})
     return {"text": message.text, "blocks": blocks}
+
+
+async def live_primaries(deps: Deps, replicas: list[SourceReplica]) -> set[str]:
+    """Ids of listed replicas whose source region serves the app again (after a reverse):
+    the app's live database, not a retained replica. From `GET /apps`, and from the
+    reverses the bot knows of when the apps can't be read."""
+    if not replicas:
+        return set()
+    try:
+        regions = {a.id: a.region for a in await deps.butterbase.apps()}
+    except ButterbaseError:
+        regions = {}
+    live = set()
+    for r in replicas:
+        region = regions.get(r.app_id)
+        reverse = deps.store.reverse_of(r.migration_id)
+        known_back = reverse is not None and reverse.current_step == "completed"
+        if (region is not None and region == r.source_region) or (region is None and known_back):
+            live.add(r.migration_id)
+    return live
 
 
 def tracked_view(deps: Deps, migration_id: str, *, lead: str | None = None) -> dict[str, Any]:
@@ -125,10 +147,33 @@ async def app_status(deps: Deps, app_id: str, channel: str) -> dict[str, Any]:
             return tracked_view(deps, active.migration_id)
         return untracked_view(deps, active, app_id=app_id, channel=channel)
     known = deps.store.migrations_for_app(app_id, limit=1)
+    # an abort or a failure can leave the app `migrating` too: its own card says so
+    if not known or known[0].current_step not in ("aborted", "failed"):
+        outside = await _moving_elsewhere(deps, app_id)
+        if outside is not None:
+            return {"text": outside}
     if known:
-        lead = f"No move of {app_id} is running. The last one the bot knows:"
+        lead = f"No move of {escape(app_id)} is running. The last one the bot knows:"
         return tracked_view(deps, known[0].migration_id, lead=lead)
-    return {"text": f"No migration of {app_id} is running and the bot knows of none."}
+    return {"text": f"No migration of {escape(app_id)} is running and the bot knows of none."}
+
+
+async def _moving_elsewhere(deps: Deps, app_id: str) -> str | None:
+    """The active route shows only the bot's own moves: when it says none but `GET /apps`
+    shows the app `migrating`, a move started outside the bot is running."""
+    try:
+        app = await deps.butterbase.app(app_id)
+    except ButterbaseError:
+        return None
+    if app is None or not app.writes_paused:
+        return None
+    where = f" (from {escape(app.region)})" if app.region else ""
+    return (
+        f"A move of {escape(app_id)}{where} is running, started outside the bot (from the "
+        "dashboard or by another key): Butterbase reports the app as migrating, with writes "
+        "paused, but doesn't show the move to the bot. It can't be followed or aborted from "
+        "Slack; check the Butterbase dashboard."
+    )
 
 
 async def migration_status(deps: Deps, app_id: str, ref: str, channel: str) -> dict[str, Any]:

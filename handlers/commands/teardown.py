@@ -13,13 +13,13 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from bot import approvals
 from bot.deps import Deps
 from bot.errors import ButterbaseError
 from bot.explain import explain
 from bot.models import SourceReplica
 from bot.parsing import UUID, UsageError
 from bot.render import render_replicas
+from bot.replica_listing import teardown_blocks
 from bot.resolve import resolve_known
 from handlers.commands.arguments import read_args
 
@@ -52,18 +52,10 @@ async def replica_list(deps: Deps, *, app_id: str | None = None) -> dict[str, An
         return {"text": explain(exc, doing="list the retained replicas")}
     now = deps.clock.now()
     shown = [r for r in replicas if app_id is None or r.app_id == app_id]
-    blocked: dict[str, str] = {}
     for r in shown:
         deps.cards.replica_costs[r.migration_id] = r.estimated_monthly_cost_usd
-        known = deps.store.get_migration(r.migration_id)
-        reverse = deps.store.reverse_of(r.migration_id)
-        reversed_by = (known.reversed_by if known else None) or (
-            reverse.migration_id if reverse else None
-        )
-        t = approvals.replica_target(r, app_region=regions.get(r.app_id), reversed_by=reversed_by)
-        reason = approvals.listing_block(t, now=now, soak=deps.settings.bot_teardown_soak)
-        if reason is not None:
-            blocked[r.migration_id] = reason
+    soak = deps.settings.bot_teardown_soak
+    blocked = teardown_blocks(deps.store, shown, regions=regions, now=now, soak=soak)
     msg = render_replicas(shown, now=now, blocked=blocked)
     return {"text": msg.text, "blocks": msg.blocks}
 

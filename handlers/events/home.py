@@ -27,7 +27,8 @@ from bot.errors import ButterbaseError
 from bot.explain import explain
 from bot.home import UPDATED_BLOCK, HomeData, link_key, render_home
 from bot.models import SourceReplica
-from bot.render.text import age, hhmm, seconds_between
+from bot.render.text import hhmm, seconds_between
+from bot.replica_listing import teardown_blocks
 from storage.records import Approval
 from storage.store import Store
 
@@ -72,6 +73,7 @@ class HomeTab:
         self._published: dict[str, tuple[str, datetime]] = {}  # user → (fingerprint, at)
         self._links: dict[str, str] = {}
         self._replicas: list[SourceReplica] = []
+        self._regions: dict[str, str | None] = {}  # app id → region, read with the replicas
         self._replicas_at: datetime | None = None
         self._replicas_note: str | None = None
         self._replicas_lock = asyncio.Lock()
@@ -168,22 +170,21 @@ class HomeTab:
         ]
 
     def _blocked(self, replicas: list[SourceReplica], now: datetime) -> dict[str, str]:
-        """Why a replica has no "Request teardown" button: a request already open, or
-        the destination not yet serving for `BOT_TEARDOWN_SOAK`."""
-        blocked: dict[str, str] = {}
+        """Why a replica has no "Request teardown" button: a request already open, else
+        the one rule every list uses (`teardown_blocks`: the live database, the soak…)."""
         asked = {
             a.migration_id: a for a in self._deps.store.pending_approvals() if a.kind == "teardown"
         }
         soak = self._deps.settings.bot_teardown_soak
+        blocked = teardown_blocks(
+            self._deps.store, replicas, regions=self._regions, now=now, soak=soak
+        )
         for r in replicas:
             request = asked.get(r.migration_id)
             if request is not None:
                 blocked[r.migration_id] = (
                     f"Teardown requested by <@{request.requester}>, waiting for approval."
                 )
-            elif r.completed_at is not None and seconds_between(r.completed_at, now) < soak:
-                left = soak - seconds_between(r.completed_at, now)
-                blocked[r.migration_id] = f"Teardown can be requested in {age(left)}."
         return blocked
 
     async def _current_replicas(self, *, max_age: float) -> list[SourceReplica]:
@@ -192,7 +193,9 @@ class HomeTab:
             if self._replicas_at is not None and seconds_between(self._replicas_at, now) < max_age:
                 return self._replicas
             try:
-                self._replicas = await self._deps.butterbase.source_replicas()
+                replicas = await self._deps.butterbase.source_replicas()
+                apps = await self._deps.butterbase.apps()
+                self._replicas, self._regions = replicas, {a.id: a.region for a in apps}
                 self._replicas_note = None
             except ButterbaseError as exc:
                 shown = f" (as of {hhmm(self._replicas_at)})" if self._replicas_at else ""

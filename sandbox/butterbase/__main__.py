@@ -30,13 +30,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="accept unknown regions like the published server (then fail and abort)",
     )
+    parser.add_argument(
+        "--report-dump-size",
+        action="store_true",
+        help="dumps report a size, so replicas have a real cost (the published server: 0)",
+    )
     parser.add_argument("--seed-demo", action="store_true", help="seed the demo apps")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    config = SimulatorConfig(time_scale=args.time_scale, lenient_regions=args.lenient_regions)
+    config = SimulatorConfig(
+        time_scale=args.time_scale,
+        lenient_regions=args.lenient_regions,
+        report_dump_size=args.report_dump_size,
+    )
     sim = Simulator(config)
     if args.seed_demo:
         seed_demo(sim)

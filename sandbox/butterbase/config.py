@@ -12,7 +12,7 @@ DEFAULT_REGIONS: tuple[str, ...] = (
     "ap-southeast-1",
 )
 
-# Seconds per step at time_scale 1.0: a plain move takes ~8 minutes, with kv ~9.
+# Seconds per step at time_scale 1.0: a move (all thirteen steps) takes about 9 minutes.
 DEFAULT_STEP_DURATIONS: dict[str, float] = {
     "requested": 2,
     "reserving_dest": 20,
@@ -43,6 +43,10 @@ class SimulatorConfig(BaseModel):
 
     `time_scale` multiplies every duration: 1.0 is realistic (minutes), 0.1 makes a
     move take about a minute, 0.002 about a second.
+
+    `report_dump_size` False (the published server): `dump_bytes` is 0 for every move
+    and a replica's estimated cost is 0. True: the documented case, a real dump size
+    and the app's `replica_cost` (an app may override it, see `App.report_dump_size`).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -52,6 +56,7 @@ class SimulatorConfig(BaseModel):
     step_durations: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_STEP_DURATIONS))
     retry_delay: float = Field(default=15.0, ge=0)
     lenient_regions: bool = False
+    report_dump_size: bool = False
     api_keys: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_API_KEYS))
     tick_seconds: float = Field(default=0.02, gt=0)
 

@@ -5,12 +5,16 @@ and never affected by an outage.
 
     GET    /_sim/state                      apps, migrations (full detail), faults, outage
     POST   /_sim/apps                       seed {"app_id", "region", "name", "has_plan",
-                                            "replica_cost", "kv"}
+                                            "replica_cost", "kv", "report_dump_size"}
     POST   /_sim/apps/{app_id}/faults       {"kind": "fail_step"|"stall"|"unstall"|
                                             "no_replica"|"pending_deprovision"|"clear",
                                             "step", "times", "error", "enabled"}
     POST   /_sim/apps/{app_id}/fail-current the running step fails until it gives up
-    POST   /_sim/apps/{app_id}/move-as      {"user", "dest_region"} (a key or a user id)
+    POST   /_sim/apps/{app_id}/move-as      {"user", "dest_region"} (a key or a user id): a
+                                            move started outside the bot (the dashboard)
+    POST   /_sim/dump-size                  {"enabled": true|false|null, "app_id"}: dumps
+                                            have a size and replicas a real cost (all apps,
+                                            or one; null: that app follows the global one)
     POST   /_sim/outage                     {"seconds", "mode": "503"|"502_html"|"hang"}
     DELETE /_sim/outage                     end it now
     POST   /_sim/migrations/{id}/teardown   tear the replica down behind the bot's back
@@ -46,6 +50,13 @@ class SeedAppBody(BaseModel):
     has_plan: bool = True
     replica_cost: float | None = 42.5
     kv: bool = False
+    report_dump_size: bool | None = None
+
+
+class DumpSizeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool | None
+    app_id: str | None = None
 
 
 class FaultBody(BaseModel):
@@ -106,6 +117,7 @@ async def seed(request: Request) -> Response:
         has_plan=body.has_plan,
         replica_cost=body.replica_cost,
         kv=body.kv,
+        report_dump_size=body.report_dump_size,
     )
     return JSONResponse(app.detail(), status_code=201)
 
@@ -140,6 +152,23 @@ async def fail_current(request: Request) -> Response:
     except LookupError as exc:
         return JSONResponse({"error": str(exc)}, status_code=409)
     return JSONResponse({"migration_id": migration.id, "step": migration.current_step})
+
+
+async def dump_size(request: Request) -> Response:
+    sim = _sim(request)
+    body = await _body(request, DumpSizeBody)
+    if body.app_id is None and body.enabled is None:
+        return _bad("enabled must be true or false for every app")
+    if body.app_id is not None and body.app_id not in sim.apps:
+        return JSONResponse({"error": f"no app {body.app_id!r}"}, status_code=404)
+    sim.report_dump_size(body.enabled, body.app_id)
+    return JSONResponse(
+        {
+            "report_dump_size": sim.config.report_dump_size,
+            "app_id": body.app_id,
+            "app": body.enabled,
+        }
+    )
 
 
 async def outage(request: Request) -> Response:
@@ -218,6 +247,7 @@ def control_routes() -> list[Route]:
         Route("/_sim/apps/{app_id}/faults", faults, methods=["POST"]),
         Route("/_sim/apps/{app_id}/fail-current", fail_current, methods=["POST"]),
         Route("/_sim/apps/{app_id}/move-as", move_as, methods=["POST"]),
+        Route("/_sim/dump-size", dump_size, methods=["POST"]),
         Route("/_sim/outage", outage, methods=["POST"]),
         Route("/_sim/outage", end_outage, methods=["DELETE"]),
         Route("/_sim/migrations/{migration_id}/teardown", teardown, methods=["POST"]),

@@ -39,6 +39,11 @@ class AppFaults:
             del self.failures[step]
         return failure.error
 
+    def fails_next(self, step: str) -> bool:
+        """Whether the next attempt of `step` is planned to fail."""
+        failure = self.failures.get(step)
+        return failure is not None and failure.remaining > 0
+
     def clear_failure(self, step: str) -> None:
         self.failures.pop(step, None)
 

@@ -33,9 +33,13 @@ MAX_ATTEMPTS = 5
 FAULT_KINDS = ("fail_step", "stall", "unstall", "no_replica", "pending_deprovision")
 
 
-def steps_for(*, kv: bool) -> tuple[str, ...]:
-    """The saga an app runs: the documented eleven, plus the kv pair when it has kv data."""
-    return tuple(s for s in STEPS if kv or s not in KV_STEPS)
+def steps_for(*, kv: bool = False) -> tuple[str, ...]:
+    """The saga every app runs: thirteen steps, the kv pair included.
+
+    The published server runs `dumping_kv` and `restoring_kv` for every app; without
+    key-value data (`kv=False`) they are no-ops, but they are still steps.
+    """
+    return STEPS
 
 
 class ApiError(Exception):
@@ -77,6 +81,7 @@ class App:
     replica_cost: float | None = 42.5
     kv: bool = False
     provisioning_status: str = "ready"
+    report_dump_size: bool | None = None  # None: follow `SimulatorConfig.report_dump_size`
 
     @property
     def subdomain(self) -> str:
@@ -100,6 +105,7 @@ class App:
             "has_plan": self.has_plan,
             "replica_cost": self.replica_cost,
             "kv": self.kv,
+            "report_dump_size": self.report_dump_size,
         }
 
 
@@ -123,6 +129,7 @@ class Migration:
     progress: dict[str, Any] = field(default_factory=dict)
     reverse_of: str | None = None
     path: str | None = None
+    routed_at: datetime | None = None  # when routing flipped to the destination
     due_at: datetime | None = None
     parked: bool = False
     gen: int = 0
@@ -172,6 +179,7 @@ class Migration:
             "created_at": iso(self.created_at),
             "reverse_of": self.reverse_of,
             "path": self.path,
+            "routed_at": iso(self.routed_at),
             "due_at": iso(self.due_at),
             "parked": self.parked,
         }

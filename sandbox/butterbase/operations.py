@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .clock import iso
 from .models import AFTER_CUTOVER, ApiError, Migration, internal_error
+from .progress import estimated_cost
 
 if TYPE_CHECKING:
     from .state import Simulator
@@ -81,7 +82,9 @@ def abort(sim: Simulator, app_id: str, migration_id: str) -> Migration:
     """`POST .../abort` (no auth): straight to `aborted`, no compensation.
 
     The server only refuses the steps it knows to be after cutover and `completed`;
-    anything else (`aborting`, `aborted`, `failed`) counts as "before cutover".
+    anything else (`aborting`, `aborted`, `failed`) counts as "before cutover". The
+    migration is rewritten: `aborted`, `last_error: "user_requested"`, `completed_at`
+    set; a `failed` move's record of its failure is erased.
     """
     migration = get_status(sim, app_id, migration_id)
     if migration.current_step in AFTER_CUTOVER:
@@ -89,13 +92,16 @@ def abort(sim: Simulator, app_id: str, migration_id: str) -> Migration:
     if migration.current_step == "completed":
         raise ApiError(409, {"error": "cannot abort completed migration; use reverse-move"})
     at = sim.now()
+    changed = migration.current_step != "aborted"
     migration.current_step = "aborted"
     migration.last_error = "user_requested"
     migration.retry_count = 0
     migration.step_started_at = at
+    migration.completed_at = at
     sim.saga.stop(migration)
     migration.parked = False
-    sim.record(migration, at)
+    if changed:
+        sim.record(migration, at)
     return migration
 
 
@@ -117,6 +123,11 @@ def reverse(sim: Simulator, user_id: str, migration_id: str) -> Migration:
         raise _reverse_failed(EXCLUSION)
     app = sim.apps[forward.app_id]
     fast = forward.source_replica_state == "replicating"
+    if app.region != forward.dest_region:
+        sim.incidents.append(
+            f"{iso(sim.now())} reverse of {forward.id} while {app.id} is served from "
+            f"{app.region}, not {forward.dest_region}: writes since then are lost"
+        )
     migration = sim.create_migration(
         app=app,
         user_id=user_id,
@@ -128,15 +139,19 @@ def reverse(sim: Simulator, user_id: str, migration_id: str) -> Migration:
     if not fast:
         sim.saga.start(migration)
         return migration
-    # Fast path: routing flips back to the hot replica at once; the forward migration
-    # keeps `replicating` (the server does not touch it).
+    # Fast path: no step runs; the hot replica is promoted, routing flips back at once and
+    # the new migration is marked `completed` (only `current_step` and `completed_at` are
+    # written: its `source_replica_state` stays null and its `progress` stays `{}`, so the
+    # old destination is no retained replica of it). The forward one keeps `replicating`
+    # (the server does not touch it), even when the replica stopped receiving writes long ago.
     at = migration.created_at
     app.region = forward.source_region
     app.provisioning_status = "ready"
     migration.current_step = "completed"
-    migration.source_replica_state = "replicating"
+    migration.source_replica_state = None
+    migration.routed_at = at
     migration.completed_at = at
-    migration.progress = {"fast_path": True, "flipped_at": iso(at)}
+    migration.progress = {}
     sim.record(migration, at)
     return migration
 
@@ -158,7 +173,7 @@ def source_replicas(sim: Simulator, user_id: str) -> list[dict[str, Any]]:
                     "source_region": migration.source_region,
                     "dest_region": migration.dest_region,
                     "completed_at": iso(migration.completed_at),
-                    "estimated_monthly_cost_usd": app.replica_cost if app else None,
+                    "estimated_monthly_cost_usd": estimated_cost(app, migration),
                 }
             )
     rows.sort(key=lambda row: row["completed_at"] or "")

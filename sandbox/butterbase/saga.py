@@ -9,12 +9,12 @@ generation counter bumped whenever a migration is rescheduled or stopped.
 from __future__ import annotations
 
 import heapq
-import zlib
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from .clock import iso
-from .models import AFTER_CUTOVER, MAX_ATTEMPTS, Migration
+from .models import AFTER_CUTOVER, CUTOVER, MAX_ATTEMPTS, Migration
+from .progress import notes_for, reports_dump_size
 
 if TYPE_CHECKING:
     from .state import Simulator
@@ -81,6 +81,8 @@ class SagaDriver:
         if error is None:
             self._finish_step(migration, step, at)
             return
+        if step == CUTOVER:
+            self._unflip(migration)
         migration.retry_count += 1
         migration.last_error = error
         if migration.retry_count < MAX_ATTEMPTS:
@@ -99,15 +101,34 @@ class SagaDriver:
         return self._sim.faults_for(migration.app_id).take_failure(step)
 
     def _finish_step(self, migration: Migration, step: str, at: datetime) -> None:
-        migration.progress[f"{step}_done"] = True
-        if step == "dumping_data":
-            migration.progress["dump_bytes"] = dump_bytes(migration.app_id)
-        elif step == "setting_up_reverse_replication":
-            faults = self._sim.faults_for(migration.app_id)
+        app = self._sim.apps[migration.app_id]
+        faults = self._sim.faults_for(migration.app_id)
+        if step == CUTOVER:
+            self._flip(migration, at)
+            migration.progress["flipped_at"] = iso(migration.routed_at)
+        sized = reports_dump_size(app, self._sim.config)
+        notes = notes_for(step, migration, app, at=at, sized=sized, no_replica=faults.no_replica)
+        migration.progress.update(notes)
+        if step == "setting_up_reverse_replication":
             migration.source_replica_state = "none" if faults.no_replica else "replicating"
         migration.retry_count = 0
         migration.last_error = None
         self._enter(migration, migration.next_step(), at)
+
+    def _flip(self, migration: Migration, at: datetime) -> None:
+        """Routing points at the destination: `GET /apps` reads its row (`ready`)."""
+        app = self._sim.apps[migration.app_id]
+        app.region = migration.dest_region
+        app.provisioning_status = "ready"
+        if migration.routed_at is None:
+            migration.routed_at = at
+
+    def _unflip(self, migration: Migration) -> None:
+        """A failed attempt of the cutover leaves the app in the source, still `migrating`."""
+        app = self._sim.apps[migration.app_id]
+        app.region = migration.source_region
+        app.provisioning_status = "migrating"
+        migration.routed_at = None
 
     def _enter(self, migration: Migration, step: str, at: datetime) -> None:
         migration.current_step = step
@@ -115,9 +136,8 @@ class SagaDriver:
         app = self._sim.apps[migration.app_id]
         if step == "blocking_writes":
             app.provisioning_status = "migrating"
-        elif step == "flipping_routing":
-            app.region = migration.dest_region
-            migration.progress["flipped_at"] = iso(at)
+        elif step == CUTOVER and not self._sim.faults_for(app.id).fails_next(step):
+            self._flip(migration, at)
         elif step == "completed":
             migration.completed_at = at
             app.provisioning_status = "ready"
@@ -126,8 +146,3 @@ class SagaDriver:
             self.stop(migration)
         else:
             self._schedule_step(migration, at)
-
-
-def dump_bytes(app_id: str) -> int:
-    """A stable, plausible dump size for an app (100 MiB to 1 GiB)."""
-    return (100 + zlib.crc32(app_id.encode()) % 924) * 1024 * 1024

@@ -57,8 +57,13 @@ class Simulator:
         has_plan: bool = True,
         replica_cost: float | None = 42.5,
         kv: bool = False,
+        report_dump_size: bool | None = None,
     ) -> App:
-        """Create (or replace) an app living in `region`."""
+        """Create (or replace) an app living in `region`.
+
+        `replica_cost` is what its replica costs when the dump has a size (None: the
+        cost is null); `report_dump_size` None follows the config's switch.
+        """
         with self.lock:
             app = App(
                 id=app_id,
@@ -68,6 +73,7 @@ class Simulator:
                 has_plan=has_plan,
                 replica_cost=replica_cost,
                 kv=kv,
+                report_dump_size=report_dump_size,
             )
             self.apps[app_id] = app
             return app
@@ -180,6 +186,17 @@ class Simulator:
         with self.lock:
             self.unstall(app_id)
             self.faults.pop(app_id, None)
+
+    def report_dump_size(self, enabled: bool | None, app_id: str | None = None) -> None:
+        """Dumps have a real size (and replicas a real cost): for one app, or for all.
+
+        For one app, None makes it follow the global switch again.
+        """
+        with self.lock:
+            if app_id is None:
+                self.config.report_dump_size = bool(enabled)
+            else:
+                self.apps[app_id].report_dump_size = enabled
 
     def outage(self, seconds: float, mode: OutageMode = "503") -> None:
         """Every non-control route answers in `mode` for `seconds` of simulator time."""

@@ -24,8 +24,13 @@ def describe_app(sim: Simulator, app_id: str) -> str:
             notes.append(f"{steps.label(step)} fails {failure.remaining}× then recovers")
     if faults.no_replica:
         notes.append("no replica is retained")
+    reports_size = (
+        app.report_dump_size if app.report_dump_size is not None else sim.config.report_dump_size
+    )
     if app.replica_cost is None:
         notes.append("replica cost unknown")
+    elif reports_size:
+        notes.append(f"replica costs ${app.replica_cost:,.2f}/month")
     if not app.has_plan:
         notes.append("no plan: cannot move")
     extra = f" — {'; '.join(notes)}" if notes else ""

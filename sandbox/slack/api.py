@@ -1,4 +1,8 @@
-"""The Slack Web API stand-in: `POST|GET /api/{method}` plus the response URLs."""
+"""The Slack Web API stand-in: `POST|GET /api/{method}` plus the response URLs.
+
+A call is answered in Slack's order: injected faults, the method and the token, then the
+rate limits (`sandbox.slack.limits`: 429, `Retry-After`, `ratelimited`), then the method.
+A call carried out may still have its answer lost, when a test asked for it."""
 
 from __future__ import annotations
 
@@ -11,9 +15,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandbox.slack import methods_chat, methods_directory, methods_views
+from sandbox.slack import (
+    methods_chat,
+    methods_conversations,
+    methods_directory,
+    methods_views,
+)
 from sandbox.slack.arguments import Args, Handler, text_arg
 from sandbox.slack.errors import MethodError
+from sandbox.slack.faults import AnswerLoss
+from sandbox.slack.lost import LostAnswer, quiet_deliberate_drops
 from sandbox.slack.models import ApiCall
 from sandbox.slack.response_urls import response_url_endpoint
 from sandbox.slack.workspace import SlackWorkspace
@@ -22,6 +33,7 @@ METHODS: dict[str, Handler] = {
     **methods_directory.METHODS,
     **methods_chat.METHODS,
     **methods_views.METHODS,
+    **methods_conversations.METHODS,
 }
 
 
@@ -60,14 +72,15 @@ class _Call:
         self.method = method
         self.status = 200
         self.headers: dict[str, str] = {}
+        self.loss: AnswerLoss | None = None
+        self.limited = False
 
     def fail(self, status: int, error: str, retry_after: int | None = None) -> dict[str, Any]:
         self.status = status
         if retry_after is not None:
             self.headers["Retry-After"] = str(retry_after)
         if status == 429:
-            with self.ws.lock:
-                self.ws.ratelimited_count += 1
+            self.ws.count_ratelimited(self.method)
         return {"ok": False, "error": error}
 
     def answer(self, request: Request, args: Args) -> dict[str, Any]:
@@ -82,16 +95,20 @@ class _Call:
             raise MethodError("not_authed")
         if token != self.bot_token:
             raise MethodError("invalid_auth")
-        if self.method == "chat.postMessage" and not self._post_allowed(args):
-            self.status = 429
-            self.headers["Retry-After"] = "1"
-            return {"ok": False, "error": "ratelimited"}
-        return handler(self.ws, args)
+        retry_after = self.ws.limits.check(self.method, self._channel_id(args))
+        if retry_after is not None:
+            self.limited = True
+            return self.fail(429, "ratelimited", retry_after)
+        body = handler(self.ws, args)
+        self.loss = self.ws.faults.take_loss(self.method)
+        return body
 
-    def _post_allowed(self, args: Args) -> bool:
-        ref = text_arg(args, "channel") or ""
+    def _channel_id(self, args: Args) -> str | None:
+        ref = text_arg(args, "channel")
+        if ref is None:
+            return None
         channel = self.ws.resolve_channel(ref)
-        return self.ws.allow_post(channel.id if channel else ref)
+        return channel.id if channel else ref
 
 
 def create_slack_app(ws: SlackWorkspace, *, bot_token: str) -> Starlette:
@@ -110,9 +127,21 @@ def create_slack_app(ws: SlackWorkspace, *, bot_token: str) -> Starlette:
         except MethodError as exc:
             body = exc.to_body()
         logged = {k: v for k, v in args.items() if k != "token"}
+        lost = call.loss.mode if call.loss else None
         ws.record_call(
-            ApiCall(call.method, logged, call.status, body, ws.now(), dict(call.headers))
+            ApiCall(
+                call.method,
+                logged,
+                call.status,
+                body,
+                ws.now(),
+                dict(call.headers),
+                lost=lost,
+                limited=call.limited,
+            )
         )
+        if call.loss is not None:
+            return LostAnswer(call.loss, ws.faults)
         return JSONResponse(body, status_code=call.status, headers=call.headers)
 
     routes = [
@@ -121,4 +150,5 @@ def create_slack_app(ws: SlackWorkspace, *, bot_token: str) -> Starlette:
     ]
     app = Starlette(routes=routes)
     app.state.ws = ws
+    quiet_deliberate_drops()
     return app

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from sandbox.slack.driver_core import FORM, DriverCore, DriverError, DriverResult, Forge
 from sandbox.slack.interactions import apply_submission_ack, show_command_ack
-from sandbox.slack.models import Ephemeral, Message
+from sandbox.slack.models import BOT_USER_ID, TEAM_ID, Ephemeral, Message
 from sandbox.slack.payloads import (
     ElementNotFound,
     command_form,
@@ -176,4 +176,20 @@ class SlackDriver(DriverCore):
         event["tab"] = "home"
         if home is not None:
             event["view"] = home.to_api()
+        return await self.event(event, **forge)
+
+    async def invite_bot(
+        self, channel: str, inviter: str = "U_REQ", **forge: Unpack[Forge]
+    ) -> DriverResult:
+        """`inviter` adds the bot to `channel`; the bot gets `member_joined_channel`."""
+        where = self._channel(channel)
+        self.ws.invite_bot(where.id)
+        event: dict[str, Any] = {
+            "type": "member_joined_channel",
+            "user": BOT_USER_ID,
+            "channel": where.id,
+            "channel_type": "C",
+            "team": TEAM_ID,
+            "inviter": self._user(inviter).id,
+        }
         return await self.event(event, **forge)

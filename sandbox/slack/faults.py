@@ -1,9 +1,12 @@
-"""Injected failures: the next N calls of a method fail, or everything fails for a while."""
+"""Injected failures: the next N calls of a method fail, everything fails for a while, or
+a call is carried out but its answer is lost (the connection is dropped, or the answer
+stalls and then is dropped): the case where the caller cannot tell whether it happened."""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Literal
 
 from sandbox.slack.clock import Clock
 
@@ -30,6 +33,25 @@ class Fault:
     retry_after: int | None = None
 
 
+LossMode = Literal["drop", "stall"]
+
+
+@dataclass(frozen=True)
+class AnswerLoss:
+    """How the answer to a call that was carried out gets lost."""
+
+    mode: LossMode
+    stall_seconds: float = 30.0
+
+
+@dataclass
+class _LossRule:
+    method: str
+    skip: int
+    remaining: int
+    loss: AnswerLoss
+
+
 @dataclass
 class _Rule:
     method: str | None
@@ -47,6 +69,8 @@ class Faults:
         self._rules: list[_Rule] = []
         self._outage_until = 0.0
         self._outage_status = 503
+        self._losses: list[_LossRule] = []
+        self.released = threading.Event()
 
     def fail_next(
         self,
@@ -68,11 +92,50 @@ class Faults:
             self._outage_until = self._clock() + seconds
             self._outage_status = status
 
+    def lose_answers(
+        self,
+        method: str,
+        *,
+        mode: LossMode = "drop",
+        skip: int = 0,
+        count: int = 1,
+        stall_seconds: float = 30.0,
+    ) -> None:
+        """Carry out `method` but lose its answer, `count` times, after `skip` calls that
+        were carried out and answered normally. Only calls that succeed count: a call
+        refused (rate limit, bad arguments) is answered as usual and not counted."""
+        if count < 1 or skip < 0:
+            raise ValueError("count must be at least 1 and skip not negative")
+        with self._lock:
+            self.released.clear()
+            self._losses.append(_LossRule(method, skip, count, AnswerLoss(mode, stall_seconds)))
+
+    def take_loss(self, method: str) -> AnswerLoss | None:
+        """Whether the answer to this successful call of `method` is to be lost."""
+        with self._lock:
+            for rule in self._losses:
+                if rule.method != method:
+                    continue
+                if rule.skip > 0:
+                    rule.skip -= 1
+                    return None
+                rule.remaining -= 1
+                if rule.remaining == 0:
+                    self._losses.remove(rule)
+                return rule.loss
+        return None
+
+    def release(self) -> None:
+        """End every stalled answer now (it is then dropped, never delivered)."""
+        self.released.set()
+
     def clear(self) -> None:
-        """Forget every pending failure and end any outage."""
+        """Forget every pending failure, end any outage and release stalled answers."""
         with self._lock:
             self._rules.clear()
+            self._losses.clear()
             self._outage_until = 0.0
+        self.release()
 
     def take(self, method: str) -> Fault | None:
         """The failure this call of `method` should get, if any (consuming a rule)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import AbstractContextManager
+from typing import Any
 
 from sandbox.slack.blocks import with_ids
 from sandbox.slack.clock import Clock
@@ -50,6 +51,7 @@ class MessagesMixin:
         bot: bool = True,
         thread_ts: str | None = None,
         reply_broadcast: bool = False,
+        metadata: dict[str, Any] | None = None,
     ) -> Message:
         """Post a visible message (a reply when `thread_ts` names a parent)."""
         with self.changing():
@@ -65,6 +67,7 @@ class MessagesMixin:
                 thread_ts=root,
                 reply_broadcast=reply_broadcast and root is not None,
                 permalink=self.permalink(channel, ts, root),
+                metadata=metadata,
             )
             self._messages.setdefault(channel, []).append(message)
             if root is not None:
@@ -75,10 +78,18 @@ class MessagesMixin:
             return message
 
     def edit_message(
-        self, message: Message, *, text: str | None, blocks: list[Block] | None
+        self,
+        message: Message,
+        *,
+        text: str | None,
+        blocks: list[Block] | None,
+        metadata: dict[str, Any] | None = None,
     ) -> Message:
-        """Add a version; an omitted text or blocks keeps the previous one."""
+        """Add a version; an omitted text or blocks keeps the previous one. `metadata`
+        replaces the message's (an empty one removes it); None keeps it."""
         with self.changing():
+            if metadata is not None:
+                message.metadata = metadata or None
             current = message.versions[-1]
             message.versions.append(
                 Version(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sandbox.slack.arguments import Args, Handler, flag, text_arg
@@ -11,13 +12,39 @@ from sandbox.slack.models import BOT_ID, Block, Channel
 from sandbox.slack.workspace import SlackWorkspace
 
 MAX_TEXT = 40_000
+REMOVE: dict[str, Any] = {}
+"""What `_metadata` answers for an empty metadata argument: remove the message's metadata."""
 
 
-def _channel(ws: SlackWorkspace, args: Args) -> Channel:
+def _channel(ws: SlackWorkspace, args: Args, *, member: bool = False) -> Channel:
+    """The channel named by `channel`; with `member`, one the bot has joined."""
     channel = ws.resolve_channel(text_arg(args, "channel") or "")
     if channel is None:
         raise MethodError("channel_not_found")
+    if member and not channel.bot_member:
+        raise MethodError("not_in_channel")
     return channel
+
+
+def _metadata(args: Args) -> dict[str, Any] | None:
+    """Message metadata `{"event_type", "event_payload"}` (an object or a JSON string);
+    None when absent, `REMOVE` when empty (`[]`, `{}`), as Slack reads it."""
+    value = args.get("metadata")
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise MethodError("invalid_metadata_format") from exc
+    if value in ([], {}):
+        return REMOVE
+    if not isinstance(value, dict):
+        raise MethodError("invalid_metadata_format")
+    event_type, payload = value.get("event_type"), value.get("event_payload", {})
+    if not isinstance(event_type, str) or not event_type or not isinstance(payload, dict):
+        raise MethodError("invalid_metadata_schema")
+    return {"event_type": event_type, "event_payload": payload}
 
 
 def _content(args: Args, *, required: bool) -> tuple[str | None, list[Block] | None]:
@@ -34,9 +61,10 @@ def _content(args: Args, *, required: bool) -> tuple[str | None, list[Block] | N
 
 
 def post_message(ws: SlackWorkspace, args: Args) -> dict[str, Any]:
-    """Post a message as the bot, in the channel or in a thread."""
-    channel = _channel(ws, args)
+    """Post a message as the bot, in the channel or in a thread, with its metadata."""
+    channel = _channel(ws, args, member=True)
     text, blocks = _content(args, required=True)
+    metadata = _metadata(args) or None
     thread_ts = text_arg(args, "thread_ts")
     if thread_ts is not None and ws.find_message(channel.id, thread_ts) is None:
         raise MethodError("thread_not_found")
@@ -46,12 +74,14 @@ def post_message(ws: SlackWorkspace, args: Args) -> dict[str, Any]:
         blocks=blocks,
         thread_ts=thread_ts,
         reply_broadcast=flag(args, "reply_broadcast"),
+        metadata=metadata,
     )
-    return {"ok": True, "channel": channel.id, "ts": message.ts, "message": message.to_api()}
+    answer = message.to_api(with_metadata=True)
+    return {"ok": True, "channel": channel.id, "ts": message.ts, "message": answer}
 
 
 def update(ws: SlackWorkspace, args: Args) -> dict[str, Any]:
-    """Edit a message the bot posted; omitted text or blocks are kept."""
+    """Edit a message the bot posted; omitted text, blocks or metadata are kept."""
     channel = _channel(ws, args)
     message = ws.find_message(channel.id, text_arg(args, "ts"))
     if message is None or message.deleted:
@@ -61,21 +91,22 @@ def update(ws: SlackWorkspace, args: Args) -> dict[str, Any]:
     if "text" not in args and "blocks" not in args:
         raise MethodError("no_text")
     text, blocks = _content(args, required=False)
+    metadata = _metadata(args)
     if "text" in args and text is None:
         text = ""
-    ws.edit_message(message, text=text, blocks=blocks)
+    ws.edit_message(message, text=text, blocks=blocks, metadata=metadata)
     return {
         "ok": True,
         "channel": channel.id,
         "ts": message.ts,
         "text": message.text,
-        "message": message.to_api(),
+        "message": message.to_api(with_metadata=True),
     }
 
 
 def post_ephemeral(ws: SlackWorkspace, args: Args) -> dict[str, Any]:
     """Show one user a message in a channel."""
-    channel = _channel(ws, args)
+    channel = _channel(ws, args, member=True)
     user = ws.users.get(text_arg(args, "user") or "")
     if user is None:
         raise MethodError("user_not_found")

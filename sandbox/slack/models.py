@@ -57,10 +57,11 @@ class UserGroup:
 
 @dataclass
 class Channel:
-    """A public channel every seeded user and the bot belong to."""
+    """A public channel every seeded user belongs to; the bot only if `bot_member`."""
 
     id: str
     name: str
+    bot_member: bool = True
 
     def to_api(self) -> dict[str, Any]:
         """The `channel` object of `conversations.info`."""
@@ -70,7 +71,7 @@ class Channel:
             "is_channel": True,
             "is_private": False,
             "is_archived": False,
-            "is_member": True,
+            "is_member": self.bot_member,
             "context_team_id": TEAM_ID,
         }
 
@@ -98,6 +99,7 @@ class Message:
     permalink: str = ""
     deleted: bool = False
     replies: list[str] = field(default_factory=list)
+    metadata: dict[str, Any] | None = None
 
     @property
     def text(self) -> str:
@@ -115,8 +117,9 @@ class Message:
     def is_reply(self) -> bool:
         return self.thread_ts is not None and self.thread_ts != self.ts
 
-    def to_api(self) -> dict[str, Any]:
-        """The message object Slack returns and puts into interaction payloads."""
+    def to_api(self, *, with_metadata: bool = False) -> dict[str, Any]:
+        """The message object Slack returns and puts into interaction payloads; its
+        `metadata` only when asked (`include_all_metadata`, or the poster's own answer)."""
         out: dict[str, Any] = {
             "type": "message",
             "user": self.user,
@@ -133,6 +136,8 @@ class Message:
             out.update(reply_count=len(self.replies), latest_reply=self.replies[-1])
         if self.edited:
             out["edited"] = {"user": self.user, "ts": self.ts}
+        if with_metadata and self.metadata is not None:
+            out["metadata"] = self.metadata
         return out
 
 
@@ -217,6 +222,10 @@ class ApiCall:
     response: dict[str, Any]
     time: float
     headers: dict[str, str] = field(default_factory=dict)
+    lost: str | None = None
+    """How the answer was lost (`drop`, `stall`) when a fault kept it from the caller."""
+    limited: bool = False
+    """Refused by the stand-in's rate limits (not by an injected 429)."""
 
 
 @dataclass

@@ -52,7 +52,8 @@ class SlackStandIn:
         return self
 
     def stop(self) -> None:
-        """Stop serving."""
+        """Stop serving (stalled answers are dropped at once, so this does not wait)."""
+        self.ws.release_stalls()
         self._server.stop()
 
     def __enter__(self) -> SlackStandIn:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sandbox.slack.calllog import CallLogMixin
 from sandbox.slack.changes import ChangeFeed
 from sandbox.slack.clock import Clock, wall_clock
 from sandbox.slack.errors import MethodError
 from sandbox.slack.faults import Faults
+from sandbox.slack.limits import DEFAULT_POST_WORKSPACE_PER_MINUTE, RateLimits
 from sandbox.slack.messages import MessagesMixin
 from sandbox.slack.models import (
     BOT_NAME,
@@ -25,19 +28,32 @@ from sandbox.slack.models import (
     UserGroup,
     View,
 )
+from sandbox.slack.viewstate import ViewsMixin
 
 DEFAULT_BASE_URL = "https://sandbox.slack.local"
 TRIGGER_TTL = 3.0
 
 
-class SlackWorkspace(MessagesMixin):
+class SlackWorkspace(MessagesMixin, CallLogMixin, ViewsMixin):
     """Users, groups, channels, messages, ephemerals, views and every API call, in memory.
 
     One lock guards everything (the API server and the tests run in different threads);
     every change bumps `version`, which `wait_for_change` lets a long poll wait on.
+
+    Slack's rate limits are on unless `rate_limits=False` (see `sandbox.slack.limits`);
+    `time_scale` runs them faster on the workspace clock (0.1: ten times), and
+    `post_workspace_per_minute` is the workspace-wide `chat.postMessage` cap.
     """
 
-    def __init__(self, *, clock: Clock | None = None, seed: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        seed: bool = True,
+        time_scale: float = 1.0,
+        rate_limits: bool = True,
+        post_workspace_per_minute: float = DEFAULT_POST_WORKSPACE_PER_MINUTE,
+    ) -> None:
         self.clock: Clock = clock or wall_clock
         self.lock = threading.RLock()
         self.base_url: str | None = None
@@ -50,11 +66,16 @@ class SlackWorkspace(MessagesMixin):
         self.response_urls: dict[str, ResponseUrl] = {}
         self.triggers: dict[str, Trigger] = {}
         self.faults = Faults(self.clock)
-        self.rate_limit_post_per_channel = False
+        self.limits = RateLimits(
+            self.clock,
+            time_scale=time_scale,
+            enabled=rate_limits,
+            post_workspace_per_minute=post_workspace_per_minute,
+        )
         self.ratelimited_count = 0
+        self.ratelimited_by_method: Counter[str] = Counter()
         self._messages: dict[str, list[Message]] = {}
         self._ephemerals: list[Ephemeral] = []
-        self._last_post_at: dict[str, float] = {}
         self._feed = ChangeFeed()
         self._last_ts_us = 0
         self._counter = 0
@@ -131,6 +152,29 @@ class SlackWorkspace(MessagesMixin):
         name = ref.removeprefix("#")
         return next((c for c in self.channels.values() if c.name == name), None)
 
+    def add_channel(self, channel_id: str, name: str, *, bot_member: bool = True) -> Channel:
+        """A new public channel; the bot is in it only if `bot_member`."""
+        with self.changing():
+            channel = self.channels[channel_id] = Channel(channel_id, name, bot_member)
+            self._messages.setdefault(channel_id, [])
+            return channel
+
+    def invite_bot(self, channel_id: str) -> Channel:
+        """Someone adds the bot to a channel (`SlackDriver.invite_bot` also tells the bot)."""
+        return self._set_bot_member(channel_id, True)
+
+    def remove_bot(self, channel_id: str) -> Channel:
+        """Someone removes the bot from a channel: its posts there answer `not_in_channel`."""
+        return self._set_bot_member(channel_id, False)
+
+    def _set_bot_member(self, channel_id: str, member: bool) -> Channel:
+        with self.changing():
+            channel = self.resolve_channel(channel_id)
+            if channel is None:
+                raise KeyError(f"no channel {channel_id}")
+            channel.bot_member = member
+            return channel
+
     def permalink(self, channel: str, ts: str, thread_ts: str | None = None) -> str:
         """The web link to a message, as `chat.getPermalink` gives it."""
         base = (self.base_url or DEFAULT_BASE_URL).rstrip("/")
@@ -176,72 +220,3 @@ class SlackWorkspace(MessagesMixin):
                 token, user, channel, self.clock(), source_ts, source_is_ephemeral
             )
             return token
-
-    # -- views ---------------------------------------------------------------------
-
-    def find_view(self, view_id: str | None = None, external_id: str | None = None) -> View | None:
-        """A view by id or by the bot's `external_id`."""
-        with self.lock:
-            if view_id:
-                return self.views.get(view_id)
-            if external_id:
-                return next((v for v in self.views.values() if v.external_id == external_id), None)
-            return None
-
-    def home_view(self, user: str) -> View | None:
-        """The Home tab `user` sees, if the bot published one."""
-        with self.lock:
-            view_id = self.home_views.get(user)
-            return self.views.get(view_id) if view_id else None
-
-    def open_views(self, user: str) -> list[View]:
-        """The modal stack `user` sees, bottom first."""
-        with self.lock:
-            return [
-                v for v in self.views.values() if v.user == user and v.is_open and v.type != "home"
-            ]
-
-    # -- the call log and faults -------------------------------------------------
-
-    def record_call(self, call: ApiCall) -> None:
-        """Append to `calls`."""
-        with self.changing():
-            self.calls.append(call)
-
-    def calls_of(self, method: str) -> list[ApiCall]:
-        """The recorded calls of one method, in order."""
-        with self.lock:
-            return [c for c in self.calls if c.method == method]
-
-    def reset_calls(self) -> None:
-        """Forget the recorded calls."""
-        with self.changing():
-            self.calls.clear()
-
-    def fail_next(
-        self,
-        method: str | None,
-        *,
-        status: int = 500,
-        count: int = 1,
-        retry_after: int | None = None,
-    ) -> None:
-        """Fail the next `count` calls of `method` (of any method when None)."""
-        self.faults.fail_next(method, status=status, count=count, retry_after=retry_after)
-
-    def outage(self, seconds: float, status: int = 503) -> None:
-        """Every method answers `status` for `seconds` of the workspace clock."""
-        self.faults.outage(seconds, status)
-
-    def allow_post(self, channel: str) -> bool:
-        """Whether a `chat.postMessage` to `channel` is within the per-channel rate limit."""
-        with self.lock:
-            if not self.rate_limit_post_per_channel:
-                return True
-            now = self.clock()
-            last = self._last_post_at.get(channel)
-            if last is not None and now - last < 1.0:
-                self.ratelimited_count += 1
-                return False
-            self._last_post_at[channel] = now
-            return True

@@ -360,8 +360,12 @@ def test_void_when_a_move_is_running() -> None:
 
 
 def test_void_when_the_app_moved_since_the_request() -> None:
-    assert approvals.void_reason(request(), target(app_region="ap-south-1")) == (
+    assert approvals.void_reason(request("teardown"), target(app_region="ap-south-1")) == (
         "app-42 moved from eu-west-1 to ap-south-1 since the request"
+    )
+    assert approvals.void_reason(request(), target(app_region="ap-south-1")) == (
+        "app-42 is served from ap-south-1 now, not from eu-west-1 where this move took it: "
+        "reversing this one would serve stale data"
     )
 
 
@@ -386,6 +390,7 @@ def test_snapshot_binds_what_matters() -> None:
         "completed_at": "2026-11-30T10:00:00+00:00",
         "app_region": "eu-west-1",
         "reversed_by": None,
+        "later": None,
     }
 
 
@@ -409,4 +414,53 @@ def test_other_messages() -> None:
     )
     assert said.denied_message(a) == (
         "You denied a teardown of app-42's replica. The request is closed and nothing was done."
+    )
+
+
+# --- text from Butterbase and people is shown, never interpreted ------------------
+
+EVIL = "<!channel> <https://evil.example|click>"
+EVIL_SHOWN = "&lt;!channel&gt; &lt;https://evil.example|click&gt;"
+
+
+def test_approval_thread_texts_escape_app_ids_regions_and_reasons() -> None:
+    evil = request(
+        app_id=EVIL,
+        snapshot=target(app_id=EVIL, source_region=EVIL).snapshot(),
+        decisions=[approve("U_APP1", 1)],
+    )
+    reason = f"409 {EVIL} (requested by <@U_REQ>)"
+    texts = [
+        said.thread_failed(evil, reason),
+        said.thread_voided(evil, reason),
+        said.failed_message(evil, reason),
+        said.voided_message(reason),
+        said.thread_reversed(evil, REV, "fast"),
+        said.thread_torn_down(evil),
+        said.executed_message(request("teardown", app_id=EVIL), new_migration=None, path=None),
+        said.denied_message(evil),
+        said.requested_message(evil),
+        approvals.closed_message(request(status="voided", reason=reason)),
+        approvals.request_refusal(
+            "reverse", target(app_id=EVIL, replica_state="none"), now=at(0), soak=0
+        ),
+    ]
+    for text in texts:
+        assert "<!channel>" not in text and "<https://" not in text, text
+        assert EVIL_SHOWN in text, text
+    assert "<@U_REQ>" in said.thread_voided(evil, reason)  # the bot's own mention stays live
+
+
+# --- only approvals of current approvers count (N of M) -----------------------------
+
+
+def test_an_approval_by_someone_removed_from_the_group_no_longer_counts() -> None:
+    a = request(required=2, decisions=[approve("U_GONE", 1), approve("U_APP1", 2)])
+    before = Approvers(group="S1", group_members=frozenset({"U_GONE", "U_APP1"}))
+    now = Approvers(group="S1", group_members=frozenset({"U_APP1"}))
+    assert approvals.approvals_missing(a, before) == 0
+    assert approvals.approvals_missing(a, now) == 1
+    assert said.recorded_message(a, now) == (
+        "Your approval is recorded (1 of 2; the approval by <@U_GONE> no longer counts: "
+        "not an approver any more): 1 more approval from another approver needed."
     )

@@ -106,7 +106,7 @@ def test_three_items_show_state_elapsed_link_outcome_and_a_teardown_button() -> 
     shown = texts(view)
     assert "*In flight* (1)" in shown
     assert (
-        "*app-42* · us-east-1 → eu-west-1 · Restoring data (step 5 of 11) · running 30m · "
+        "*app-42* · us-east-1 → eu-west-1 · Restoring data (step 5 of 13) · running 30m · "
         f"<@U_REQ> · <{LINK}|open the card>"
     ) in shown
     assert "*blog* · us-east-1 → eu-west-1 · Completed · 20m ago · in <#C1>" in shown
@@ -246,7 +246,7 @@ async def test_a_recently_opened_home_is_republished_when_it_changes(world: BotW
     world.clock.advance(6)
     await tab.refresh()
     assert published() == 3
-    assert "Restoring data (step 5 of 11)" in home_text(world, "U_OTHER")
+    assert "Restoring data (step 5 of 13)" in home_text(world, "U_OTHER")
 
     world.clock.advance(11 * 60)  # no longer a recent opener
     store.add_migration(migration(migration_id="m-2", app_id="blog", channel_id="C_MIGRATIONS"))

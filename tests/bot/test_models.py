@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from bot import steps
 from bot.models import (
     AbortAccepted,
     App,
@@ -149,7 +150,8 @@ def test_extra_keys_are_ignored():
 
 def test_missing_keys_get_safe_defaults():
     s = MigrationStatus.model_validate({"migration_id": MID})
-    assert s.current_step == "requested"
+    assert s.current_step == steps.MISSING  # never "requested": it may be anywhere
+    assert not steps.may_abort(s.current_step)
     assert s.last_error is None and s.retry_count == 0
     assert s.source_region is None and s.dest_region is None
     assert s.source_replica_state is None
@@ -165,8 +167,9 @@ def test_a_status_without_any_id_is_refused():
 @pytest.mark.parametrize(
     ("field", "value", "expected"),
     [
-        ("current_step", None, "requested"),
-        ("current_step", "", "requested"),
+        ("current_step", None, steps.MISSING),
+        ("current_step", "", steps.MISSING),
+        ("current_step", "  ", steps.MISSING),
         ("retry_count", None, 0),
         ("retry_count", "3", 3),
         ("retry_count", "many", 0),
@@ -220,7 +223,17 @@ def test_a_retained_replica_with_a_null_cost_stays_unknown():
 
 @pytest.mark.parametrize(
     ("cost", "expected"),
-    [(42.5, 42.5), (0, 0.0), ("12.75", 12.75), ("n/a", None), (True, None), ([], None)],
+    [
+        (42.5, 42.5),
+        (0, None),  # the published server's 0 for every move: unknown, never $0
+        (0.0, None),
+        ("0", None),
+        (-1, None),
+        ("12.75", 12.75),
+        ("n/a", None),
+        (True, None),
+        ([], None),
+    ],
 )
 def test_replica_costs(cost, expected):
     r = SourceReplica.model_validate(
@@ -255,3 +268,11 @@ def test_models_are_frozen():
     s = MigrationStatus.model_validate(CONTRACT_STATUS)
     with pytest.raises(ValidationError):
         s.current_step = "completed"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("step", [None, ""])
+def test_an_active_object_without_a_step_is_never_abortable(step):
+    active = MigrationStatus.model_validate({"id": MID, "current_step": step})
+    assert active.current_step != "requested"
+    assert not steps.may_abort(active.current_step)
+    assert not active.is_terminal

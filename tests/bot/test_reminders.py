@@ -78,7 +78,7 @@ def teardown_buttons(message: Any) -> dict[str, str]:
 
 
 async def test_a_replica_past_the_threshold_is_reminded_once_a_day(world: BotWorld) -> None:
-    old = world.finished_move("app-42", "eu-west-1")
+    old = world.finished_move("app-42", "eu-west-1", report_dump_size=True)
     followed(world, old, "app-42")
     stranger = world.finished_move("blog", "eu-west-1")  # started outside the bot
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot import replies
+from bot.models import App
 from bot.tracking import Milestone, RetryStarted, StepsAdvanced, Stuck
 from storage.records import Approval, Decision, StepRecord, TrackedMigration
 
@@ -54,7 +55,7 @@ def test_a_step_change_names_the_app_the_steps_their_times_and_the_position():
     reply = replies.reply_for(event, migration("copying_blobs"))
     assert reply.text == (
         ":white_check_mark: app-42 · Restoring data (5m 30s) done · "
-        "now *Copying blobs* (step 6 of 11)"
+        "now *Copying blobs* (step 8 of 13)"
     )
     assert not reply.broadcast
     assert reply.key == "step:copying_blobs"
@@ -123,7 +124,7 @@ def test_no_steps_done_still_names_the_app_and_the_step():
     event = StepsAdvanced(done=[], now_at="reserving_dest", offline=False)
     text = text_for(event, migration("reserving_dest"))
     assert "app-42" in text
-    assert "*Reserving the destination* (step 2 of 11)" in text
+    assert "*Reserving the destination* (step 2 of 13)" in text
 
 
 # --- retries and stuck -------------------------------------------------------------
@@ -197,10 +198,14 @@ def test_stuck_without_on_call_or_requester_has_no_empty_pings():
 
 
 def test_cutover_is_broadcast_and_says_abort_is_over():
-    reply = replies.reply_for(Milestone("cutover"), migration("flipping_routing"))
+    m = migration("setting_up_reverse_replication", flipped_at=at(12))
+    reply = replies.reply_for(Milestone("cutover"), m)
     assert reply.broadcast
     assert reply.key == "milestone:cutover"
-    assert "app-42 · us-east-1 → eu-west-1 · Cutover: traffic is moving to eu-west-1" in reply.text
+    assert (
+        "app-42 · us-east-1 → eu-west-1 · Cutover: routing flipped at 10:12 UTC, traffic now "
+        "goes to eu-west-1" in reply.text
+    )
     assert "`/reverse` is the way back" in reply.text
 
 
@@ -244,14 +249,32 @@ def test_an_automatic_abort_pages_with_the_error():
 
 
 def test_failed_pages_and_says_manual_review():
+    m = migration("failed", seen_steps=["setting_up_reverse_replication", "failed"])
+    served = App(id="app-42", region="eu-west-1", provisioning_status="ready")
     reply = replies.reply_for(
-        Milestone("failed", error="replication broke"), migration("failed"), oncall_group=ONCALL
+        Milestone("failed", error="replication broke", app=served), m, oncall_group=ONCALL
     )
     assert reply.broadcast
     assert reply.key == "milestone:failed"
     assert "<@U_REQ>" in reply.text and "<!subteam^S0ONCALL>" in reply.text
     assert "app-42" in reply.text and "FAILED after cutover (replication broke)" in reply.text
-    assert "manual review" in reply.text and "served from eu-west-1" in reply.text
+    assert "manual review" in reply.text and "The app is served from eu-west-1." in reply.text
+
+
+def test_failed_inside_flipping_routing_says_where_get_apps_shows_the_app():
+    m = migration("failed", seen_steps=["copying_runtime", "flipping_routing", "failed"])
+    still = App(id="app-42", region="us-east-1", provisioning_status="migrating")
+    text = text_for(Milestone("failed", error="dns", app=still), m)
+    assert "FAILED during cutover (dns)" in text
+    assert "still served from us-east-1, writes paused" in text
+    assert "served from eu-west-1" not in text
+
+
+def test_failed_when_the_app_could_not_be_read_never_guesses_the_region():
+    m = migration("failed", seen_steps=["flipping_routing", "failed"])
+    text = text_for(Milestone("failed", error="dns", app=None), m)
+    assert "couldn't read where the app is served from" in text
+    assert "served from eu-west-1" not in text and "served from us-east-1" not in text
 
 
 def test_failed_without_on_call_pings_only_the_requester():
@@ -392,3 +415,91 @@ def test_pings_and_headline():
     assert replies.pings(migration(requester=None), "") == ""
     assert replies.headline(migration(source_region=None)) == "app-42 · ? → eu-west-1"
     assert replies.hhmm(None) == "?"
+
+
+# --- markup from input is shown, never interpreted (hole 10) ----------------------
+
+EVIL = "<!channel> <https://evil.example|click> &"
+
+
+def _no_live_markup(text: str) -> None:
+    assert "<!channel>" not in text and "<https://evil" not in text
+    assert "&lt;!channel&gt;" in text
+
+
+def _evil(step: str = "restoring_data", **kw: Any) -> TrackedMigration:
+    return migration(step, app_id=EVIL, source_region=EVIL, dest_region=EVIL, **kw)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        StepsAdvanced(done=[EVIL], now_at=EVIL, offline=True),
+        StepsAdvanced(done=["restoring_data"], now_at="copying_blobs", offline=False),
+        RetryStarted(EVIL, EVIL, 2),
+        Stuck(EVIL, 900, 60, failing=False),
+        Milestone("cutover"),
+        Milestone("completed"),
+        Milestone("aborted", error=EVIL),
+        Milestone("aborted", error="user_requested", user_requested=True),
+        Milestone("failed", error=EVIL, app=App(id="x", region=EVIL)),
+        Milestone("fast_reverse"),
+    ],
+)
+def test_every_thread_reply_escapes_what_came_from_input(event):
+    m = _evil(replica_state="replicating", last_error=EVIL)
+    text = replies.reply_for(event, m, oncall_group=ONCALL).text
+    _no_live_markup(text)
+    assert "&amp;" in text
+    if isinstance(event, Milestone) and event.kind in ("failed",):
+        assert "<@U_REQ>" in text and "<!subteam^S0ONCALL>" in text  # the bot's own stay live
+
+
+def test_summary_and_notices_escape_what_came_from_input():
+    m = _evil("failed", last_error=EVIL)
+    history = [
+        StepRecord(migration_id=MID, step=EVIL, started_at=at(1), ended_at=at(2), outcome="done")
+    ]
+    for text in (
+        replies.summary(m, history, [], now=at(9)).text,
+        replies.not_found(m).text,
+        replies.writes_still_paused(m, ONCALL).text,
+        replies.writes_resumed(m).text,
+        replies.outage(EVIL).text,
+    ):
+        assert "<!channel>" not in text and "<https://evil" not in text, text
+
+
+# --- a fast reverse (hole 2) -----------------------------------------------------
+
+
+def _fast() -> TrackedMigration:
+    return migration(
+        "completed",
+        kind="reverse",
+        source_region="eu-west-1",
+        dest_region="us-east-1",
+        parent_migration_id="7a0c1234-aaaa-bbbb-cccc-0000000000ff",
+        completed_at=at(30),
+        flipped_at=at(30),
+        replica_state="replicating",
+        seen_steps=["completed"],
+    )
+
+
+def test_a_fast_reverse_says_what_happened_not_steps_or_a_cutover():
+    reply = replies.reply_for(Milestone("fast_reverse"), _fast())
+    assert reply.broadcast and reply.key == "milestone:fast_reverse"
+    assert "Traffic switched back to us-east-1 at 10:30 UTC" in reply.text
+    assert "replica retained there was promoted" in reply.text
+    assert "eu-west-1 no longer serves the app; it is not a retained replica" in reply.text
+    assert "Cutover" not in reply.text and "done" not in reply.text
+
+
+def test_the_summary_of_a_fast_reverse_lists_no_step():
+    closed = StepRecord(
+        migration_id=MID, step="requested", started_at=at(29), ended_at=at(30), outcome="not_run"
+    )
+    text = replies.summary(_fast(), [closed], [], now=at(30), fast=True).text
+    assert "A fast reverse: Traffic switched back" in text and "no step ran" in text
+    assert "Steps:" not in text and "Requested" not in text

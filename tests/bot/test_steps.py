@@ -19,22 +19,21 @@ DOCUMENTED = [
     "unblocking_writes",
     "completed",
 ]
+SERVER = [*DOCUMENTED[:5], "dumping_kv", "restoring_kv", *DOCUMENTED[5:]]  # what it runs
 BEFORE_CUTOVER = DOCUMENTED[: DOCUMENTED.index("flipping_routing")]
 FROM_CUTOVER = DOCUMENTED[DOCUMENTED.index("flipping_routing") : -1]
 
 
-def test_the_happy_path_is_the_documented_eleven_in_order():
-    assert list(steps.HAPPY_PATH) == DOCUMENTED
-    assert steps.DOCUMENTED_COUNT == 11
+def test_the_happy_path_is_the_thirteen_the_server_runs_for_every_app():
+    assert list(steps.HAPPY_PATH) == SERVER
+    assert list(steps.DOCUMENTED) == DOCUMENTED
 
 
-def test_kv_steps_are_optional_and_sit_between_restoring_data_and_copying_blobs():
+def test_kv_steps_sit_between_restoring_data_and_copying_blobs():
     order = list(steps.ALL_ORDERED)
     assert order.index("restoring_data") + 1 == order.index("dumping_kv")
     assert order.index("dumping_kv") + 1 == order.index("restoring_kv")
     assert order.index("restoring_kv") + 1 == order.index("copying_blobs")
-    assert steps.info("dumping_kv").optional and steps.info("restoring_kv").optional
-    assert "dumping_kv" not in steps.HAPPY_PATH and "restoring_kv" not in steps.HAPPY_PATH
     assert len(order) == 13
     assert [s for s in order if s not in ("dumping_kv", "restoring_kv")] == DOCUMENTED
 
@@ -116,25 +115,23 @@ def test_unknown_steps_are_humanised_never_a_crash(step, shown):
 
 @pytest.mark.parametrize(
     ("step", "n"),
-    [("requested", 1), ("restoring_data", 5), ("flipping_routing", 8), ("completed", 11)],
+    [
+        ("requested", 1),
+        ("restoring_data", 5),
+        ("dumping_kv", 6),
+        ("copying_blobs", 8),
+        ("flipping_routing", 10),
+        ("completed", 13),
+    ],
 )
-def test_position_on_the_documented_path(step, n):
-    assert steps.position(step) == (n, 11)
-    n_of, total = steps.position(step)
-    assert f"step {n_of} of {total}" == f"step {n} of 11"
-
-
-def test_position_with_kv_steps_counts_thirteen():
-    assert steps.position("copying_blobs") == (6, 11)
-    assert steps.position("copying_blobs", with_kv=True) == (8, 13)
-    assert steps.position("dumping_kv", with_kv=True) == (6, 13)
-    assert steps.position("dumping_kv") is None  # not on the documented path
+def test_position_is_always_out_of_thirteen(step, n):
+    # never "step 4 of 11" then "step 7 of 13": the count is fixed from the first poll
+    assert steps.position(step) == (n, 13)
 
 
 @pytest.mark.parametrize("step", ["aborting", "aborted", "failed", "warming_caches"])
 def test_steps_outside_the_path_have_no_position(step):
     assert steps.position(step) is None
-    assert steps.position(step, with_kv=True) is None
 
 
 def test_writes_are_paused_from_blocking_writes_until_unblocking_writes():
@@ -150,13 +147,19 @@ def test_expected_seconds_are_positive_for_running_steps():
     assert steps.expected_seconds("restoring_data") == 420
 
 
-def test_checklist_is_the_documented_path_without_kv():
-    assert steps.checklist(["requested", "reserving_dest"], "blocking_writes") == DOCUMENTED
+def test_checklist_is_the_thirteen_from_the_start():
+    assert steps.checklist(["requested", "reserving_dest"], "blocking_writes") == SERVER
 
 
-def test_checklist_shows_kv_steps_once_seen():
-    shown = steps.checklist(["requested", "restoring_data"], "dumping_kv")
-    assert shown == list(steps.ALL_ORDERED)
+def test_checklist_never_lists_a_missing_step():
+    assert steps.checklist(["requested", steps.MISSING], steps.MISSING) == SERVER
+
+
+def test_a_move_never_goes_back():
+    assert steps.is_behind("requested", "restoring_data")
+    assert not steps.is_behind("restoring_data", "requested")
+    assert not steps.is_behind(steps.MISSING, "restoring_data")
+    assert not steps.is_behind("warming_caches", "restoring_data")
 
 
 def test_checklist_keeps_unknown_steps_before_completed_and_hides_abort_steps():

@@ -9,7 +9,7 @@ import pytest
 
 from bot import steps
 from bot.clock import FakeClock
-from bot.models import MigrationStatus
+from bot.models import App, MigrationStatus
 from bot.tracking import Milestone, RetryStarted, StepsAdvanced, Stuck, observe
 from storage.records import StepRecord, TrackedMigration
 
@@ -66,24 +66,22 @@ def look(m: TrackedMigration, s: MigrationStatus, clock: FakeClock, **kw: Any):
 def test_a_step_change_is_one_event_with_the_time_the_step_took(clock):
     m = tracked(clock, "restoring_data")
     began = clock.now() - timedelta(seconds=2)
-    obs = look(m, status("copying_blobs", step_started_at=began), clock)
+    obs = look(m, status("dumping_kv", step_started_at=began), clock)
 
     assert obs.events == [
         StepsAdvanced(
             done=["restoring_data"],
-            now_at="copying_blobs",
+            now_at="dumping_kv",
             offline=False,
             durations={"restoring_data": 58.0},
         )
     ]
     assert obs.steps_closed == [(MID, "restoring_data", began, "done")]
-    assert obs.steps_opened == [
-        StepRecord(migration_id=MID, step="copying_blobs", started_at=began)
-    ]
+    assert obs.steps_opened == [StepRecord(migration_id=MID, step="dumping_kv", started_at=began)]
     new = obs.migration
-    assert new.current_step == "copying_blobs"
+    assert new.current_step == "dumping_kv"
     assert new.step_started_at == began
-    assert new.seen_steps == ["requested", "restoring_data", "copying_blobs"]
+    assert new.seen_steps == ["requested", "restoring_data", "dumping_kv"]
     assert new.last_polled_at == clock.now()
     assert obs.card_changed and new.card_version == m.card_version + 1
     assert not obs.terminal_now and new.polling
@@ -98,7 +96,7 @@ def test_observe_does_not_change_the_record_it_was_given(clock):
 
 def test_without_server_times_the_step_starts_now_and_no_duration_is_invented(clock):
     m = tracked(clock, "restoring_data")
-    obs = look(m, status("copying_blobs"), clock)
+    obs = look(m, status("dumping_kv"), clock)
     (event,) = obs.events
     assert event.durations == {}
     assert obs.migration.step_started_at == clock.now()
@@ -113,12 +111,20 @@ def test_several_steps_between_two_polls_are_one_event_in_order(clock):
     assert len(obs.events) == 1
     (event,) = obs.events
     assert isinstance(event, StepsAdvanced)
-    assert event.done == ["blocking_writes", "dumping_data", "restoring_data"]
+    assert event.done == [
+        "blocking_writes",
+        "dumping_data",
+        "restoring_data",
+        "dumping_kv",
+        "restoring_kv",
+    ]
     assert event.now_at == "copying_blobs"
     # the steps in between were never seen running: their records say so
     assert [(r.step, r.outcome) for r in obs.steps_opened] == [
         ("dumping_data", "done_unobserved"),
         ("restoring_data", "done_unobserved"),
+        ("dumping_kv", "done_unobserved"),
+        ("restoring_kv", "done_unobserved"),
         ("copying_blobs", None),
     ]
     assert obs.migration.seen_steps == [
@@ -126,6 +132,8 @@ def test_several_steps_between_two_polls_are_one_event_in_order(clock):
         "blocking_writes",
         "dumping_data",
         "restoring_data",
+        "dumping_kv",
+        "restoring_kv",
         "copying_blobs",
     ]
 
@@ -142,15 +150,17 @@ def test_a_skipped_over_step_gets_no_duration_that_includes_the_steps_after_it(c
     assert closed[1] == "blocking_writes" and closed[3] != "done"  # not learned as a sample
 
 
-def test_kv_steps_passed_between_polls_are_listed_when_progress_shows_them(clock):
+def test_kv_steps_passed_between_polls_are_told_once_done(clock):
+    # the server runs them for every app (no-ops without kv data): thirteen, always
     m = tracked(clock, "restoring_data")
-    progress = {"restoring_data_done": True, "dumping_kv_done": True, "restoring_kv_done": True}
-    obs = look(m, status("copying_blobs", progress=progress), clock)
+    obs = look(m, status("copying_blobs", step_started_at=clock.now()), clock)
     (event,) = obs.events
     assert event.done == ["restoring_data", "dumping_kv", "restoring_kv"]
+    passed = [r.step for r in obs.steps_opened if r.outcome == "done_unobserved"]
+    assert passed == ["dumping_kv", "restoring_kv"]
 
 
-def test_leaving_a_kv_step_lists_the_steps_after_it_even_without_progress(clock):
+def test_leaving_a_kv_step_lists_the_steps_after_it(clock):
     m = tracked(clock, "dumping_kv")
     obs = look(m, status("copying_runtime"), clock)
     (event,) = obs.events
@@ -187,12 +197,36 @@ def test_an_unknown_step_running_long_is_stuck(clock):
     assert isinstance(event, Stuck) and event.step == "warming_caches"
 
 
-def test_a_step_going_backwards_is_reported_not_a_crash(clock):
+def test_a_step_going_backwards_never_moves_the_move_back(clock):
     m = tracked(clock, "copying_blobs")
     obs = look(m, status("restoring_data"), clock)
-    assert obs.events == [
-        StepsAdvanced(done=["copying_blobs"], now_at="restoring_data", offline=False)
-    ]
+    assert obs.events == []
+    assert obs.migration.current_step == "copying_blobs"
+    assert obs.steps_opened == [] and obs.steps_closed == []
+
+
+@pytest.mark.parametrize("missing", [None, "", "   "])
+def test_a_missing_step_is_no_news_and_never_requested(clock, missing):
+    m = tracked(clock, "copying_blobs")
+    fields = {"migration_id": MID, "current_step": missing}
+    obs = look(m, MigrationStatus.model_validate(fields), clock)
+    assert obs.events == [] and not obs.card_changed
+    assert obs.migration.current_step == "copying_blobs"
+    assert "requested" not in obs.migration.seen_steps[1:]
+
+
+def test_a_status_without_its_step_key_keeps_the_step(clock):
+    m = tracked(clock, "restoring_data")
+    obs = look(m, MigrationStatus.model_validate({"migration_id": MID}), clock)
+    assert obs.events == [] and obs.migration.current_step == "restoring_data"
+
+
+def test_adopted_without_a_step_then_a_real_step_tells_nothing_done(clock):
+    m = tracked(clock, steps.MISSING, seen_steps=[steps.MISSING])
+    obs = look(m, status("copying_blobs"), clock)
+    (event,) = obs.events
+    assert event.done == [] and event.now_at == "copying_blobs"
+    assert obs.steps_closed == []
 
 
 # --- offline -----------------------------------------------------------------------
@@ -202,7 +236,7 @@ def test_changes_seen_after_a_gap_in_polling_are_marked_offline(clock):
     m = tracked(clock, "restoring_data", last_polled_at=clock.now() - timedelta(minutes=10))
     (event,) = look(m, status("copying_runtime"), clock).events
     assert event.offline
-    assert event.done == ["restoring_data", "copying_blobs"]
+    assert event.done == ["restoring_data", "dumping_kv", "restoring_kv", "copying_blobs"]
 
 
 @pytest.mark.parametrize("gap", [5, 29])
@@ -288,17 +322,40 @@ def test_a_retry_count_without_an_error_is_not_told(clock):
 # --- milestones --------------------------------------------------------------------
 
 
-def test_cutover_is_a_milestone_exactly_once(clock):
+def test_cutover_is_a_milestone_once_routing_has_flipped_not_when_it_starts(clock):
     m = tracked(clock, "copying_runtime")
     obs = look(m, status("flipping_routing"), clock)
+    assert [type(e) for e in obs.events] == [StepsAdvanced]  # flipping is not flipped
+    assert obs.migration.polling
+
+    clock.advance(POLL)
+    obs = look(obs.migration, status("setting_up_reverse_replication"), clock)
     assert [type(e) for e in obs.events] == [StepsAdvanced, Milestone]
     assert obs.events[1] == Milestone("cutover")
-    assert not obs.terminal_now and obs.migration.polling
+    assert not obs.terminal_now
 
-    for step in ("setting_up_reverse_replication", "unblocking_writes"):
-        clock.advance(POLL)
-        obs = look(obs.migration, status(step), clock)
-        assert not any(isinstance(e, Milestone) for e in obs.events)
+    clock.advance(POLL)
+    obs = look(obs.migration, status("unblocking_writes"), clock)
+    assert not any(isinstance(e, Milestone) for e in obs.events)
+
+
+def test_cutover_is_told_when_flipped_at_appears_during_flipping_routing(clock):
+    m = tracked(clock, "flipping_routing")
+    flipped = {"flipped_at": "2026-11-30T10:05:00Z"}
+    obs = look(m, status("flipping_routing", progress=flipped), clock)
+    assert obs.events == [Milestone("cutover")]
+    clock.advance(POLL)
+    obs = look(obs.migration, status("setting_up_reverse_replication", progress=flipped), clock)
+    assert not any(isinstance(e, Milestone) for e in obs.events)
+
+
+def test_a_failure_inside_flipping_routing_is_no_cutover_and_carries_the_app(clock):
+    m = tracked(clock, "flipping_routing")
+    app = App(id="app-42", region="us-east-1", provisioning_status="migrating")
+    obs = look(m, status("failed", last_error="dns"), clock, app=app)
+    kinds = [e.kind for e in obs.events if isinstance(e, Milestone)]
+    assert kinds == ["failed"]
+    assert obs.events[-1].app == app
 
 
 def test_jumping_from_copying_runtime_to_completed_passes_cutover_once(clock):
@@ -503,7 +560,7 @@ def test_routing_flipped_during_cutover_changes_the_card(clock):
 )
 def test_odd_progress_shapes_are_tolerated(clock, progress):
     m = tracked(clock, "restoring_data")
-    obs = look(m, status("copying_blobs", progress=progress), clock)
+    obs = look(m, status("dumping_kv", progress=progress), clock)
     (event,) = obs.events
     assert event.done == ["restoring_data"]
     assert obs.migration.flipped_at is None
@@ -532,3 +589,27 @@ def test_every_documented_step_in_turn_tells_each_step_once(clock):
     assert milestones == ["cutover", "completed"]
     assert m.seen_steps == list(steps.HAPPY_PATH)
     assert m.polling is False
+
+
+def test_a_fast_reverse_tells_no_step_done_and_no_cutover(clock):
+    m = tracked(
+        clock,
+        "requested",
+        kind="reverse",
+        parent_migration_id="7a0c1234-aaaa-bbbb-cccc-0000000000ff",
+        seen_steps=["requested"],
+    )
+    done_at = clock.now()
+    s = status("completed", completed_at=done_at, source_replica_state="replicating")
+    obs = look(m, s, clock, fast_reverse=True)
+    assert obs.events == [Milestone("fast_reverse")]
+    assert obs.steps_opened == []
+    assert obs.steps_closed == [(MID, "requested", clock.now(), "not_run")]
+    assert obs.terminal_now and obs.migration.polling is False
+    assert obs.migration.current_step == "completed"
+
+
+def test_a_slow_reverse_completing_is_told_as_steps(clock):
+    m = tracked(clock, "unblocking_writes", kind="reverse")
+    obs = look(m, status("completed"), clock, fast_reverse=False)
+    assert [type(e) for e in obs.events] == [StepsAdvanced, Milestone]

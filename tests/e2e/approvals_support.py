@@ -41,7 +41,7 @@ class ShiftClock:
 
 def start_bot_with_clock(world: World, clock: ShiftClock) -> None:
     """`world.start_bot()`, but the bot reads time from `clock`."""
-    world.runtime = Runtime(world.settings, clock=clock, post_interval=0.0)
+    world.runtime = Runtime(world.settings, clock=clock, **world.pacing())
     world.bot = ServerThread(world.runtime.web).start()
     world.driver = SlackDriver(
         world.ws, bot_url=world.bot.url, signing_secret=SIGNING_SECRET, api_base_url=world.slack.url

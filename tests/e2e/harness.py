@@ -24,6 +24,10 @@ APPROVER1 = "U_APP1"
 APPROVER2 = "U_APP2"
 BYSTANDER = "U_OTHER"
 MUTATING = ("/move", "/abort", "/reverse", "DELETE")
+# Slack's published limits run ten times faster than real Slack in the tests (the stand-in's
+# clock and the bot's budget together), so a move is not paced at 1 post a second.
+SLACK_TIME_SCALE = 0.1
+"""Slack's rate limits are on in the stand-in, at this speed (1.0: as Slack publishes them)."""
 
 T = TypeVar("T")
 
@@ -59,12 +63,16 @@ class World:
     extra: dict[str, Any] = field(default_factory=dict)
 
     # --- the bot ---------------------------------------------------------------
+    def pacing(self) -> dict[str, float]:
+        """The bot's delivery budget at the stand-in's speed: Slack's limits, time-scaled."""
+        return slack_pacing(self.ws)
+
     def start_bot(self, **overrides: Any) -> None:
         if overrides:
             self.settings = settings_for(
                 self.db, slack_api=self.slack.api_url, butterbase=self.sim_server.url, **overrides
             )
-        self.runtime = Runtime(self.settings, post_interval=0.0)
+        self.runtime = Runtime(self.settings, **self.pacing())
         self.bot = ServerThread(self.runtime.web).start()
         self.driver = SlackDriver(
             self.ws,
@@ -120,8 +128,19 @@ async def wait_for(
         await asyncio.sleep(0.02)
 
 
+def slack_pacing(ws: SlackWorkspace) -> dict[str, float]:
+    """`Runtime` arguments that spend Slack's budget at `ws`'s time scale."""
+    scale = ws.limits.time_scale
+    return {"post_interval": scale, "slack_time_scale": scale}
+
+
 def make_world(
-    tmp_path: Path, *, time_scale: float = 0.002, start: bool = True, **overrides: Any
+    tmp_path: Path,
+    *,
+    time_scale: float = 0.002,
+    start: bool = True,
+    slack_time_scale: float = SLACK_TIME_SCALE,
+    **overrides: Any,
 ) -> World:
     sim = Simulator(SimulatorConfig(time_scale=time_scale))
     for app_id, region in (
@@ -131,7 +150,7 @@ def make_world(
     ):
         sim.seed_app(app_id, region=region, kv=app_id == "blog")
     sim_server = SimulatorServer(sim).start()
-    ws = SlackWorkspace()
+    ws = SlackWorkspace(rate_limits=True, time_scale=slack_time_scale)
     slack = SlackStandIn(ws, bot_token=BOT_TOKEN).start()
     db = tmp_path / "bot.db"
     settings = settings_for(db, slack_api=slack.api_url, butterbase=sim_server.url, **overrides)

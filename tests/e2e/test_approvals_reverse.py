@@ -72,7 +72,7 @@ async def test_reverse_approved_by_an_approver(world: World) -> None:
         )
         for t in thread
     )
-    assert any("Completed: the app is served from us-east-1" in t for t in thread)
+    assert any("Traffic switched back to us-east-1" in t for t in thread)  # a fast reverse
 
     # the request card and the forward card both show what happened
     after = await shows(world, str(a.message_ts), "reverse started")

@@ -3,6 +3,7 @@ failed move without ever calling abort; writes left paused reported once with on
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime
 
@@ -174,3 +175,27 @@ async def test_abort_help_and_bad_input(world: World) -> None:
         "see `/migration-status app-42`."
     )
     assert world.sim.requests == [] and world.mutating_requests() == []
+
+
+async def test_the_three_abort_buttons_clicked_together_abort_once(world: World) -> None:
+    """The card's Abort, `/abort`'s confirmation and the in-flight answer's Abort share
+    one claim per migration (not per minute): one abort call, whoever clicks first."""
+    card_ts, mid = await start_move(world, "app-42", "eu-west-1", hold_at="dumping_data")
+    await wait_at(world, mid, "dumping_data")
+    confirm = await private_reply(world, BYSTANDER, "/abort", "app-42")
+    in_flight = await private_reply(world, REQUESTER, "/migrate", "app-42 eu-central-1")
+    assert ids.ABORT in buttons(confirm.blocks) and ids.ABORT in buttons(in_flight.blocks)
+    answers = await asyncio.gather(
+        click_card(world, REQUESTER, card_ts, ids.ABORT),
+        click_private(world, BYSTANDER, confirm, ids.ABORT),
+        click_private(world, REQUESTER, in_flight, ids.ABORT),
+    )
+    texts = [a.text for a in answers]
+    assert sum(1 for t in texts if ABORTED.fullmatch(t)) == 1, texts
+    assert all(
+        ABORTED.fullmatch(t)
+        or t.startswith(f"An abort of `{mid[:8]}` was asked for moments ago")
+        or t == f"The move of app-42 (`{mid[:8]}`) is already aborted. Nothing was done."
+        for t in texts
+    ), texts
+    assert abort_calls(world) == [f"/v1/apps/app-42/migrations/{mid}/abort"]

@@ -59,7 +59,7 @@ async def test_the_home_follows_a_move_from_in_flight_to_its_replica(world: Worl
     await wait_for(lambda: "Dumping data" in world.cards()[0].text, message="dumping data")
 
     shown = await open_home(world, BYSTANDER, "*In flight* (1)")  # everyone sees it
-    assert "*app-42* · us-east-1 → eu-west-1 · Dumping data (step 4 of 11)" in shown
+    assert "*app-42* · us-east-1 → eu-west-1 · Dumping data (step 4 of 13)" in shown
     assert f"<@{REQUESTER}> · <{card.permalink}|open the card>" in shown
     assert "*Your recent migrations* · none yet" in shown
 

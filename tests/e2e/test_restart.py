@@ -157,12 +157,13 @@ async def test_a_killed_bot_resumes_and_reports_every_step_once(tmp_path: Path) 
     assert len(offline) == 1
     assert offline[0] == (
         ":white_check_mark: app-42 · While the bot was offline: Reserving the destination, "
-        "Blocking writes, Dumping data, Restoring data, Copying blobs, Copying the runtime, "
+        "Blocking writes, Dumping data, Restoring data, Dumping key-value data, Restoring "
+        "key-value data, Copying blobs, Copying the runtime, "
         "Flipping routing (cutover), Setting up reverse replication done · now *Unblocking "
-        "writes* (step 10 of 11)"
+        "writes* (step 12 of 13)"
     )
     assert done_steps(thread) == list(steps.HAPPY_PATH[:-1])  # every step exactly once
-    assert sum("Cutover: traffic is moving" in t for t in thread) == 1
+    assert sum("Cutover: routing flipped" in t for t in thread) == 1
     assert sum("*Summary*" in t for t in thread) == 1
     assert [c.ts for c in world.cards()] == [card.ts]  # exactly one card
     final = world.ws.find_message(CHANNEL, card.ts)

@@ -78,7 +78,7 @@ async def until(predicate: Callable[[], T | None], *, timeout: float = 15.0, mes
 
 def start_bot(world: World, transport: httpx.AsyncBaseTransport | None = None) -> Runtime:
     """`world.start_bot()`, with the Butterbase client going through `transport`."""
-    world.runtime = Runtime(world.settings, post_interval=0.0, butterbase_transport=transport)
+    world.runtime = Runtime(world.settings, butterbase_transport=transport, **world.pacing())
     world.bot = ServerThread(world.runtime.web).start()
     world.driver = SlackDriver(
         world.ws, bot_url=world.bot.url, signing_secret=SIGNING_SECRET, api_base_url=world.slack.url

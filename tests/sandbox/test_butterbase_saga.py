@@ -18,12 +18,14 @@ from sandbox.butterbase import (
 )
 from sandbox.butterbase.testing import Harness
 
-ELEVEN = [
+THIRTEEN = [
     "requested",
     "reserving_dest",
     "blocking_writes",
     "dumping_data",
     "restoring_data",
+    "dumping_kv",
+    "restoring_kv",
     "copying_blobs",
     "copying_runtime",
     "flipping_routing",
@@ -51,22 +53,21 @@ def steps_seen(bb: Harness, migration_id: str) -> list[str]:
     return [step for mid, step, _ in bb.sim.transitions if mid == migration_id]
 
 
-def test_happy_path_runs_the_eleven_on_schedule(bb: Harness) -> None:
+def test_happy_path_runs_the_thirteen_on_schedule(bb: Harness) -> None:
     start = bb.clock.now()
     migration_id = bb.start("app-42", "eu-west-1")
     assert bb.finish(migration_id) == "completed"
-    assert steps_seen(bb, migration_id) == ELEVEN
+    assert steps_seen(bb, migration_id) == THIRTEEN
     times = [at for mid, _, at in bb.sim.transitions if mid == migration_id]
     expected = start
-    for step, at in zip(ELEVEN, times, strict=True):
+    for step, at in zip(THIRTEEN, times, strict=True):
         assert at == expected, step
         expected += timedelta(seconds=DEFAULT_STEP_DURATIONS.get(step, 0))
     total = (times[-1] - times[0]).total_seconds()
     assert 8 * 60 <= total <= 10 * 60
     status = bb.status("app-42", migration_id)
     assert status["completed_at"] == status["step_started_at"]
-    for step in ELEVEN[:-1]:
-        assert status["progress"][f"{step}_done"] is True
+    assert not [key for key in status["progress"] if key.endswith("_done")]
 
 
 def test_step_changes_on_time_without_any_poll(bb: Harness) -> None:
@@ -77,13 +78,14 @@ def test_step_changes_on_time_without_any_poll(bb: Harness) -> None:
     assert bb.status("app-42", migration_id)["current_step"] == "reserving_dest"
 
 
-def test_kv_apps_run_the_two_kv_steps(bb: Harness) -> None:
+def test_apps_with_and_without_kv_run_the_same_thirteen(bb: Harness) -> None:
     bb.seed("blog", region="us-east-1", kv=True)
-    migration_id = bb.start("blog", "eu-west-1")
-    bb.finish(migration_id)
-    seen = steps_seen(bb, migration_id)
-    assert seen == [*ELEVEN[:5], "dumping_kv", "restoring_kv", *ELEVEN[5:]]
-    assert list(steps_for(kv=True)) == seen[:-1]
+    with_kv = bb.start("blog", "eu-west-1")
+    without = bb.start("app-42", "eu-west-1")
+    bb.finish(with_kv)
+    bb.finish(without)
+    assert steps_seen(bb, with_kv) == steps_seen(bb, without) == THIRTEEN
+    assert list(steps_for(kv=True)) == list(steps_for(kv=False)) == THIRTEEN[:-1]
 
 
 def test_writes_paused_and_region_flip_as_get_apps_shows(bb: Harness) -> None:
@@ -94,19 +96,21 @@ def test_writes_paused_and_region_flip_as_get_apps_shows(bb: Harness) -> None:
     assert bb.app("app-42")["provisioning_status"] == "migrating"
     bb.run_until(migration_id, "copying_runtime")
     assert bb.app("app-42")["region"] == "us-east-1"
+    assert bb.app("app-42")["provisioning_status"] == "migrating"
     bb.run_until(migration_id, "flipping_routing")
+    # From the cutover on, GET /apps reads the destination's row.
     assert bb.app("app-42") | {"created_at": None} == {
         "id": "app-42",
         "name": "app-42",
         "subdomain": "app-42",
         "region": "eu-west-1",
-        "provisioning_status": "migrating",
+        "provisioning_status": "ready",
         "created_at": None,
     }
     bb.run_until(migration_id, "unblocking_writes")
     status = bb.status("app-42", migration_id)
     assert status["source_replica_state"] == "replicating"
-    assert bb.app("app-42")["provisioning_status"] == "migrating"
+    assert bb.app("app-42")["provisioning_status"] == "ready"
     bb.finish(migration_id)
     assert bb.app("app-42")["provisioning_status"] == "ready"
 
@@ -210,7 +214,7 @@ def test_scale_3000_concurrent_migrations() -> None:
         ticks += 1
     elapsed = time.perf_counter() - started
     assert all(sim.migrations[mid].current_step == "completed" for mid in ids)
-    assert len(sim.transitions) == 3000 * 11 + 1000 * 2
+    assert len(sim.transitions) == 3000 * 13
     assert elapsed < 5.0, f"{elapsed:.2f}s for {ticks} ticks"
     # An idle tick with nothing due is cheap.
     started = time.perf_counter()

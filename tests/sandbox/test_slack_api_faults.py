@@ -98,8 +98,8 @@ async def test_form_query_and_json_arguments(server: SlackStandIn, ws: SlackWork
 async def test_rate_limit_per_channel(
     client: AsyncWebClient, ws: SlackWorkspace, clock: ManualClock
 ) -> None:
-    ws.rate_limit_post_per_channel = True
-    await client.chat_postMessage(channel="C_MIGRATIONS", text="one")
+    for n in range(3):  # a short burst is tolerated
+        await client.chat_postMessage(channel="C_MIGRATIONS", text=f"burst {n}")
     await client.chat_postMessage(channel="C_OPS", text="other channel is fine")
     status, error, headers = await failure(
         client.chat_postMessage(channel="C_MIGRATIONS", text="two")
@@ -107,10 +107,11 @@ async def test_rate_limit_per_channel(
     assert (status, error) == (429, "ratelimited")
     assert headers["Retry-After"] == "1"
     assert ws.ratelimited_count == 1
-    assert [m.text for m in ws.channel_messages("C_MIGRATIONS")] == ["one"]
+    assert ws.ratelimited_by_method == {"chat.postMessage": 1}
+    assert len(ws.channel_messages("C_MIGRATIONS")) == 3
     clock.advance(1.0)
     await client.chat_postMessage(channel="C_MIGRATIONS", text="two")
-    assert [c.status for c in ws.calls_of("chat.postMessage")] == [200, 200, 429, 200]
+    assert [c.status for c in ws.calls_of("chat.postMessage")] == [200] * 4 + [429, 200]
 
 
 async def test_sdk_rate_limit_handler_retries_through_it(
@@ -121,13 +122,13 @@ async def test_sdk_rate_limit_handler_retries_through_it(
         base_url=server.api_url,
         retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
     )
-    ws.rate_limit_post_per_channel = True
-    await client.chat_postMessage(channel="C_MIGRATIONS", text="one")
+    for n in range(3):
+        await client.chat_postMessage(channel="C_MIGRATIONS", text=f"burst {n}")
     response = await client.chat_postMessage(channel="C_MIGRATIONS", text="two")
     assert response["ok"]
     assert len(slept) == 1 and 1 <= slept[0] < 2  # Retry-After: 1, plus the handler's jitter
-    assert [c.status for c in ws.calls_of("chat.postMessage")] == [200, 429, 200]
-    assert [m.text for m in ws.channel_messages("C_MIGRATIONS")] == ["one", "two"]
+    assert [c.status for c in ws.calls_of("chat.postMessage")] == [200] * 3 + [429, 200]
+    assert [m.text for m in ws.channel_messages("C_MIGRATIONS")][-1] == "two"
 
 
 async def test_fail_next_by_method_and_count(client: AsyncWebClient, ws: SlackWorkspace) -> None:

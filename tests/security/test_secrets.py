@@ -22,7 +22,16 @@ from sandbox.butterbase import DASHBOARD_KEY, Simulator, SimulatorConfig, Simula
 from sandbox.server import ServerThread
 from sandbox.slack import SlackDriver, SlackStandIn, SlackWorkspace
 from tests.e2e.approvals_support import ask, click, completed_move, request, status_of
-from tests.e2e.harness import APPROVER1, CHANNEL, REQUESTER, World, close_world, settings_for
+from tests.e2e.harness import (
+    APPROVER1,
+    CHANNEL,
+    REQUESTER,
+    SLACK_TIME_SCALE,
+    World,
+    close_world,
+    settings_for,
+    slack_pacing,
+)
 from tests.security.support import LogTrap, send, trapped_logs
 
 TOKEN = "xoxb-sec-7Q2w9E4r1T6yU8i"
@@ -39,7 +48,7 @@ def make_secret_world(tmp_path: Path) -> World:
     for app_id, region in (("app-42", "us-east-1"), ("shop-eu", "eu-west-1")):
         sim.seed_app(app_id, region=region, replica_cost=42.5)
     sim_server = SimulatorServer(sim).start()
-    ws = SlackWorkspace()
+    ws = SlackWorkspace(time_scale=SLACK_TIME_SCALE)
     slack = SlackStandIn(ws, bot_token=TOKEN).start()
     db = tmp_path / "bot.db"
     settings = settings_for(
@@ -51,7 +60,7 @@ def make_secret_world(tmp_path: Path) -> World:
         BUTTERBASE_API_KEY=API_KEY,
     )
     world = World(sim=sim, sim_server=sim_server, slack=slack, ws=ws, db=db, settings=settings)
-    world.runtime = Runtime(settings, post_interval=0.0)
+    world.runtime = Runtime(settings, **slack_pacing(ws))
     world.bot = ServerThread(world.runtime.web).start()
     world.driver = SlackDriver(
         ws, bot_url=world.bot.url, signing_secret=SIGNING_SECRET, api_base_url=slack.url

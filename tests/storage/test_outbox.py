@@ -104,3 +104,23 @@ def test_audit_log_filters_and_order(store: Store) -> None:
     assert store.audit_log(migration_id=OTHER, approval_id="ap-1") == []
     # the latest `limit`, still oldest first
     assert [e.at for e in store.audit_log(limit=2)] == [at(2), at(3)]
+
+
+def test_a_deferred_item_holds_its_lane_only_and_heads_come_most_urgent_first(
+    store: Store,
+) -> None:
+    card = store.enqueue(outbox("c", kind="card", migration_id="m1"))
+    reply = store.enqueue(outbox("r", kind="reply", migration_id="m1"))
+    later = store.enqueue(outbox("r2", kind="reply", migration_id="m1"))
+    other = store.enqueue(outbox("o", kind="card", approval_id="a1"))
+    assert None not in (card, reply, later, other)
+    heads = store.sendable_heads(now=at(0))
+    assert [(h.id, h.lane) for h in heads] == [
+        (other, "approval:a1"),  # an approval card: urgent
+        (reply, "thread:m1"),
+        (card, "card:m1"),  # a card refresh: last
+    ]
+    store.defer(card or 0, until=at(60), error="not_in_channel")
+    assert [h.id for h in store.sendable_heads(now=at(1))] == [other, reply]  # same channel
+    store.mark_sending([reply or 0], at=at(2))
+    assert [i.sending_at for i in store.lane_items("thread:m1")] == [at(2), None]

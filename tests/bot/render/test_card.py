@@ -38,14 +38,14 @@ def first_line(msg):
 @pytest.mark.parametrize(
     ("step", "words"),
     [
-        ("requested", "Requested (step 1 of 11)"),
-        ("reserving_dest", "Reserving the destination (step 2 of 11)"),
-        ("blocking_writes", "Blocking writes (step 3 of 11)"),
-        ("restoring_data", "Restoring data (step 5 of 11)"),
-        ("copying_runtime", "Copying the runtime (step 7 of 11)"),
-        ("flipping_routing", "Flipping routing (cutover) (step 8 of 11)"),
-        ("setting_up_reverse_replication", "Setting up reverse replication (step 9 of 11)"),
-        ("unblocking_writes", "Unblocking writes (step 10 of 11)"),
+        ("requested", "Requested (step 1 of 13)"),
+        ("reserving_dest", "Reserving the destination (step 2 of 13)"),
+        ("blocking_writes", "Blocking writes (step 3 of 13)"),
+        ("restoring_data", "Restoring data (step 5 of 13)"),
+        ("copying_runtime", "Copying the runtime (step 9 of 13)"),
+        ("flipping_routing", "Flipping routing (cutover) (step 10 of 13)"),
+        ("setting_up_reverse_replication", "Setting up reverse replication (step 11 of 13)"),
+        ("unblocking_writes", "Unblocking writes (step 12 of 13)"),
         ("completed", "Completed"),
     ],
 )
@@ -72,11 +72,13 @@ def test_unknown_step_is_humanised_and_placed_after_the_step_before_it():
     assert first_line(msg) == HEADLINE + "Warming caches"
     checklist = msg.blocks[1]["text"]["text"].split("\n")
     running = [i for i, line in enumerate(checklist) if "Warming caches" in line]
-    assert running == [7]  # right after "Copying the runtime"
-    assert checklist[7].startswith(":arrows_counterclockwise: *Warming caches* — ")
-    assert "usually ~1m" in checklist[7]
-    assert checklist[6] == ":white_check_mark: Copying the runtime — 1m"
-    assert checklist[8] == ":white_circle: Flipping routing (cutover)"
+    assert running == [9]  # right after "Copying the runtime"
+    assert checklist[9].startswith(":arrows_counterclockwise: *Warming caches* — ")
+    assert "usually ~1m" in checklist[9]
+    assert checklist[8] == ":white_check_mark: Copying the runtime — 1m"
+    assert checklist[10] == ":white_circle: Flipping routing (cutover)"
+    # the kv steps this server skipped are behind it: passed, never "to come"
+    assert checklist[5] == ":white_check_mark: Dumping key-value data"
 
 
 def test_reverse_names_its_forward_move():
@@ -88,7 +90,7 @@ def test_reverse_names_its_forward_move():
         dest_region="us-east-1",
     )
     assert first_line(card(m)) == (
-        "app-42 · eu-west-1 → us-east-1 · Reverse of 1a2b3c4d · Restoring data (step 5 of 11)"
+        "app-42 · eu-west-1 → us-east-1 · Reverse of 1a2b3c4d · Restoring data (step 5 of 13)"
     )
 
 
@@ -99,8 +101,10 @@ def test_checklist_done_running_to_come():
     assert lines[0] == ":white_check_mark: Requested — 1m"
     assert lines[3] == ":white_check_mark: Dumping data — 1m"
     assert lines[4] == ":arrows_counterclockwise: *Restoring data* — 3m so far (usually ~7m)"
-    assert lines[5] == ":white_circle: Copying blobs"
+    assert lines[5] == ":white_circle: Dumping key-value data"
+    assert lines[7] == ":white_circle: Copying blobs"
     assert lines[-1] == ":white_circle: Completed"
+    assert len(lines) == 13
 
 
 def test_a_step_running_far_too_long_says_so():
@@ -271,5 +275,71 @@ def test_open_approvals_are_listed():
 
 
 def test_steps_model_agrees_with_the_card():
-    assert steps.position("restoring_data") == (5, 11)
+    assert steps.position("restoring_data") == (5, 13)
     assert MID.startswith(migration().short_id)
+
+
+# --- hole 7: a missing step --------------------------------------------------------
+
+
+def test_a_move_without_a_known_step_is_not_requested_and_offers_no_abort():
+    m = migration(steps.MISSING, before=[])
+    msg = card(m)
+    assert "Requested (step 1" not in first_line(msg)
+    assert "Unknown step" in first_line(msg)
+    assert "migration_abort" not in str(msg.blocks)
+    assert ":arrows_counterclockwise:" not in sections(msg)  # nothing claimed running
+
+
+# --- hole 2: a fast reverse ----------------------------------------------------------
+
+
+def fast_reverse(**kw):
+    return migration(
+        "completed",
+        before=[],
+        kind="reverse",
+        parent_migration_id="1a2b3c4d-0000-0000-0000-000000000000",
+        source_region="eu-west-1",
+        dest_region="us-east-1",
+        completed_at=at(30),
+        flipped_at=at(30),
+        replica_state="replicating",
+        seen_steps=["requested", "completed"],
+        **kw,
+    )
+
+
+def test_a_fast_reverse_card_lists_no_step_done_and_says_what_happened():
+    msg = card(fast_reverse(), fast_reverse=True)
+    text = sections(msg)
+    assert first_line(msg).endswith("Completed · Reversed fast")
+    assert "*Reversed* at 10:30 UTC: traffic switched back to us-east-1 at once" in text
+    assert "The replica in us-east-1 was promoted" in text
+    assert "eu-west-1 no longer serves the app; it is not a retained replica" in text
+    for label in ("Reserving the destination", "Flipping routing", "Source replica retained"):
+        assert label not in text
+    kinds = {e["action_id"] for b in msg.blocks if b["type"] == "actions" for e in b["elements"]}
+    assert "migration_request_reverse" not in kinds and "migration_request_teardown" not in kinds
+
+
+# --- hole 10: markup from input is shown, never interpreted --------------------------
+
+EVIL = "<!channel> <https://evil.example|click>"
+
+
+def test_markup_in_ids_regions_and_errors_never_reaches_the_card_live():
+    m = migration(
+        "failed",
+        before=FLOW[:9],
+        app_id=EVIL,
+        source_region=EVIL,
+        dest_region=EVIL,
+        last_error=EVIL,
+    )
+    msg = card(m)
+    for block in msg.blocks:
+        if block["type"] == "header":
+            continue  # plain text: never interpreted
+        assert "<!channel>" not in str(block) and "<https://evil" not in str(block), block
+    assert "<!channel>" not in msg.text and "<https://evil" not in msg.text

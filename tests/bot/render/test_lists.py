@@ -144,3 +144,32 @@ def test_replicas_are_capped(n):
     if n == 200:
         assert "and 155 more" in sections(msg)
         assert msg.text == "200 retained replicas · est. $8,500.00/month in total"
+
+
+def test_a_zero_cost_is_unknown_in_the_list_and_the_total():
+    # the published server sends 0 for every move; a 0 reaching the renderer is unknown too
+    zero = replica(1).model_copy(update={"estimated_monthly_cost_usd": 0.0})
+    msg = render_replicas([zero], now=NOW)
+    assert msg.text == "1 retained replica · est. cost unknown"
+    assert "$0" not in sections(msg) and "est. unknown" in sections(msg)
+
+
+def test_the_live_primary_after_a_reverse_is_not_counted_as_a_retained_replica():
+    live, kept = replica(1, 0.6), replica(2, 10)
+    msg = render_replicas([live, kept], now=NOW, live={live.migration_id})
+    check_limits(msg)
+    assert msg.text == "1 retained replica · est. $10.00/month in total"
+    rows = [b for b in msg.blocks if b["type"] == "section"][1:]
+    assert "live primary again" in rows[0]["text"]["text"]
+    assert "not a retained replica" in rows[0]["text"]["text"]
+    assert "accessory" not in rows[0]  # no teardown button on the live database
+    assert rows[1]["accessory"]["value"] == kept.migration_id
+
+
+def test_the_overview_names_the_live_primary_and_counts_no_replica():
+    live = replica(1, 0.6)
+    msg = render_channel_overview([], [live], now=NOW, live={live.migration_id})
+    check_limits(msg)
+    assert "retained replica" not in msg.text
+    assert "$0.60" not in sections(msg)
+    assert "us-east-1 is the app's live primary again" in sections(msg)

@@ -6,6 +6,7 @@ from bot.render.text import (
     cost,
     escape,
     escape_keep_mentions,
+    est_cost,
     hhmm,
     join_lines,
     mention,
@@ -24,7 +25,10 @@ def test_hhmm_is_utc_whatever_the_zone():
 def test_cost_never_says_zero_for_unknown():
     assert cost(42.5) == "$42.50/month"
     assert cost(1234.5) == "$1,234.50/month"
-    assert cost(0.0) == "$0.00/month"
+    assert cost(0.0) == "unknown"  # Butterbase's 0 for every move means unknown
+    assert cost(0) == "unknown"
+    assert est_cost(0) == "est. cost unknown" and est_cost(None) == "est. cost unknown"
+    assert est_cost(0.6) == "est. $0.60/month"
     assert cost(None) == "unknown"
 
 

@@ -1,0 +1,97 @@
+"""One Web API call within the budget, and its failures sorted into retry or refusal."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.delivery.budget import Budget
+
+
+class Retry(Exception):
+    """The call may work later: after `delay` seconds."""
+
+    def __init__(self, delay: float, error: str) -> None:
+        super().__init__(error)
+        self.delay = delay
+        self.error = error
+
+
+class Wait(Exception):
+    """Not a failure: the item waits for something else of its migration (its card)."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__("waiting")
+        self.delay = delay
+
+
+def refusal(exc: SlackApiError) -> str:
+    return str(exc.response.get("error", "unknown"))
+
+
+class Caller:
+    """Spends the budget, paces each channel's posts from Slack's last answer, calls."""
+
+    def __init__(
+        self,
+        slack: AsyncWebClient,
+        budget: Budget,
+        *,
+        post_interval: float,
+        on_call: Callable[[str, str], None],
+    ) -> None:
+        self._slack = slack
+        self._budget = budget
+        self._interval = post_interval
+        self._on_call = on_call
+        self._last_post: dict[str, float] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self.sent_calls = 0
+
+    async def spend(self, method: str, channel: str | None, priority: int) -> None:
+        await self._budget.spend(method, channel, priority)
+
+    async def call(self, method: str, *, priority: int, spent: bool = False, **kwargs: Any) -> Any:
+        channel = kwargs.get("channel") if method == "chat.postMessage" else None
+        if not spent:
+            await self.spend(method, channel, priority)
+        try:
+            if channel is None:
+                response = await self._slack.api_call(method, json=kwargs)
+            else:
+                response = await self._paced(str(channel), method, kwargs)
+            self._on_call(method, "ok")
+            self.sent_calls += 1
+            return response
+        except SlackApiError as exc:
+            status = exc.response.status_code
+            self.sent_calls += 1
+            self._on_call(method, str(exc.response.get("error", status)))
+            if status == 429:
+                delay = float(exc.response.headers.get("Retry-After", 1) or 1)
+                self._budget.throttled(method, channel, delay)
+                raise Retry(delay, "ratelimited") from exc
+            if status >= 500:
+                raise Retry(2.0, f"HTTP {status}") from exc
+            raise
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            self._on_call(method, "network")
+            raise Retry(2.0, type(exc).__name__) from exc
+
+    async def _paced(self, channel: str, method: str, kwargs: dict[str, Any]) -> Any:
+        """A post arrives `post_interval` after Slack answered the channel's last one."""
+        lock = self._locks.setdefault(channel, asyncio.Lock())
+        async with lock:
+            wait = self._last_post.get(channel, 0.0) + self._interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                return await self._slack.api_call(method, json=kwargs)
+            finally:
+                self._last_post[channel] = time.monotonic()

@@ -1,0 +1,174 @@
+"""The outbox sender: delivers what the tracker and handlers queued, to Slack.
+
+- Items go out by lane (a migration's card, its thread, an approval card, a channel's
+  other messages): in order within a lane, and no lane ever waits for another, so one
+  refused or throttled message holds nothing else back.
+- Calls spend one workspace budget (`Budget`), most urgent first; a 429 pauses only its
+  method. A card is rendered when sent (its newest state; updates queued meanwhile are
+  merged into it) and refreshed at most every `card_interval` seconds.
+- Exactly once: items are marked as being sent before the call and carry their key in
+  the message's metadata; one found so marked is looked for in Slack before it is sent
+  again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.clock import Clock
+from bot.delivery.budget import Budget
+from bot.delivery.calls import Caller, Retry, Wait, refusal
+from bot.delivery.sends import CardSource, Sends
+from bot.delivery.texts import CHANNEL_ERRORS, CONTENT_ERRORS, backoff
+from storage.records import OutboxItem
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Outbox(Sends):
+    def __init__(
+        self,
+        *,
+        store: Store,
+        slack: AsyncWebClient,
+        clock: Clock,
+        cards: CardSource,
+        post_interval: float = 1.0,
+        on_call: Callable[[str, str], None] | None = None,
+        budget: Budget | None = None,
+        card_interval: float | None = None,
+        refusal_backoff: float = 30.0,
+    ) -> None:
+        budget = budget or Budget(scale=post_interval)
+        caller = Caller(
+            slack, budget, post_interval=post_interval, on_call=on_call or (lambda m, o: None)
+        )
+        interval = 3.0 * post_interval if card_interval is None else card_interval
+        super().__init__(
+            store=store, clock=clock, cards=cards, caller=caller, card_interval=interval
+        )
+        self.budget = budget
+        self._busy: set[str] = set()
+        self._wake = asyncio.Event()
+        self._stopped = False
+        self._refusal_backoff = refusal_backoff
+
+    @property
+    def sent_calls(self) -> int:
+        return self._caller.sent_calls
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, idle: float = 0.5) -> None:
+        """Send forever: a sender per lane with something due and none running."""
+        senders: set[asyncio.Task[None]] = set()
+        await self.learn_bot_name()
+        while not self._stopped:
+            try:
+                for task in self._start_senders():
+                    senders.add(task)
+                    task.add_done_callback(senders.discard)
+            except Exception:
+                log.exception("outbox round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=idle)
+            self._wake.clear()
+        await asyncio.gather(*senders, return_exceptions=True)
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._wake.set()
+
+    async def drain_once(self) -> None:
+        """Start a sender for every lane with a due item, and wait for them."""
+        tasks = self._start_senders()
+        if tasks:
+            await asyncio.gather(*tasks)
+
+    async def drain_until_empty(self, rounds: int = 100) -> None:
+        """Tests: keep draining until nothing due is left (ignores pacing waits)."""
+        for _ in range(rounds):
+            if not self._store.sendable_heads(now=self._clock.now()):
+                return
+            await self.drain_once()
+
+    def _start_senders(self) -> list[asyncio.Task[None]]:
+        heads = self._store.sendable_heads(now=self._clock.now())
+        lanes = list(dict.fromkeys(h.lane for h in heads if h.lane not in self._busy))
+        self._busy.update(lanes)
+        return [asyncio.create_task(self._lane(lane)) for lane in lanes]
+
+    async def _lane(self, lane: str) -> None:
+        """Send the lane's items in order until none is due."""
+        try:
+            while not self._stopped:
+                items = self._store.lane_items(lane)
+                now = self._clock.now()
+                if not items or (items[0].next_attempt_at or now) > now:
+                    return
+                if not await self._one(items):
+                    return
+        finally:
+            self._busy.discard(lane)
+            self._wake.set()
+
+    async def _one(self, items: list[OutboxItem]) -> bool:
+        """Deliver the lane's head (and what merges with it); False: the lane must wait."""
+        head = items[0]
+        now = self._clock.now()
+        try:
+            await self.deliver(items)
+            return True
+        except Wait as wait:
+            self._store.postpone(head.id or 0, until=now + timedelta(seconds=wait.delay))
+        except Retry as retry:
+            self._store.defer(
+                head.id or 0, until=now + timedelta(seconds=retry.delay), error=retry.error
+            )
+        except SlackApiError as exc:
+            return self._refused(head, refusal(exc))
+        except Exception as exc:  # a rendering bug: back off, never spin
+            log.exception("could not deliver outbox item %s", head.id, extra=_where(head))
+            delay = backoff(head.attempts, 1.0, 300.0)
+            self._store.defer(
+                head.id or 0, until=now + timedelta(seconds=delay), error=type(exc).__name__
+            )
+        return False
+
+    def _refused(self, head: OutboxItem, error: str) -> bool:
+        """Slack refused the head for good: retry what can pass, tell the requester."""
+        log.warning(
+            "Slack refused %s in %s: %s", head.kind, head.channel_id, error, extra=_where(head)
+        )
+        now = self._clock.now()
+        if error in CHANNEL_ERRORS and not _is_user(head.channel_id):
+            delay = backoff(head.attempts, self._refusal_backoff, 20 * self._refusal_backoff)
+            self._store.defer(head.id or 0, until=now + timedelta(seconds=delay), error=error)
+            self.notify_requester(head, error)
+            return False
+        if error in CONTENT_ERRORS and head.kind == "card" and head.error not in CONTENT_ERRORS:
+            self._store.defer(head.id or 0, until=now, error=error)  # next: as text only
+            return True
+        self.give_up(head, error)
+        return True
+
+
+def _is_user(channel: str) -> bool:
+    return channel[:1] in ("U", "W")
+
+
+def _where(item: OutboxItem) -> dict[str, str | None]:
+    return {
+        "migration_id": item.migration_id,
+        "approval_id": item.approval_id,
+        "channel": item.channel_id,
+    }

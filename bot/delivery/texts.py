@@ -1,0 +1,93 @@
+"""Pure helpers of delivery: batches, splitting, dedupe keys and refusal notices."""
+
+from __future__ import annotations
+
+from storage.records import OutboxItem
+
+MAX_REPLY = 3500  # characters per thread reply: well under Slack's 40,000, and readable
+METADATA_TYPE = "bb_outbox"
+
+# Refusals about the channel, not the message: they can pass (the bot gets invited, the
+# channel is unarchived), so the item is retried with backoff and never dropped.
+CHANNEL_ERRORS = frozenset(
+    {
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "restricted_action",
+        "team_access_not_granted",
+    }
+)
+# Refusals of the content: a card is tried again as text only; a reply is split.
+CONTENT_ERRORS = frozenset(
+    {"invalid_blocks", "invalid_blocks_format", "msg_too_long", "msg_blocks_too_long", "no_text"}
+)
+
+
+def key_of(item: OutboxItem) -> str:
+    """The item's key in Slack's message metadata (found again after a crash)."""
+    return item.dedupe_key or f"outbox:{item.id}"
+
+
+def metadata(key: str) -> dict[str, object]:
+    return {"event_type": METADATA_TYPE, "event_payload": {"key": key}}
+
+
+def metadata_key(message: dict[str, object]) -> str | None:
+    """The dedupe key a message was sent with, if it was sent by the outbox."""
+    meta = message.get("metadata")
+    if not isinstance(meta, dict) or meta.get("event_type") != METADATA_TYPE:
+        return None
+    payload = meta.get("event_payload")
+    key = payload.get("key") if isinstance(payload, dict) else None
+    return key if isinstance(key, str) else None
+
+
+def reply_batch(items: list[OutboxItem], limit: int = MAX_REPLY) -> list[OutboxItem]:
+    """The lane's first item and the plain replies right after it that fit with it in one
+    message (a broadcast or any other kind goes alone)."""
+    head, batch = items[0], [items[0]]
+    if head.kind != "reply":
+        return batch
+    size = len(str(head.payload.get("text", "")))
+    for other in items[1:]:
+        text = str(other.payload.get("text", ""))
+        if other.kind != "reply" or size + 1 + len(text) > limit:
+            break
+        batch.append(other)
+        size += 1 + len(text)
+    return batch
+
+
+def split_text(text: str, limit: int = MAX_REPLY) -> list[str]:
+    """`text` in parts of at most `limit` characters, cut at line ends where possible."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        cut = cut if cut > 0 else limit
+        parts.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    return [*parts, text] if text or not parts else parts
+
+
+def backoff(attempts: int, base: float, cap: float) -> float:
+    """Seconds before the next try of an item refused `attempts` times already."""
+    return float(min(cap, base * 2 ** min(attempts, 16)))
+
+
+def refusal_notice(error: str, channel: str, what: str, bot_name: str) -> str:
+    """What the requester is told privately when Slack refuses a message for good."""
+    if error == "not_in_channel":
+        return (
+            f"I could not post {what} in <#{channel}>: I am not a member of that channel. "
+            f"Invite me there with `/invite @{bot_name}`; it will appear once I am in."
+        )
+    if error in CHANNEL_ERRORS:
+        return (
+            f"I could not post {what} in <#{channel}> (Slack says `{error}`). "
+            "I keep trying; check that the channel exists and that I may post there."
+        )
+    return (
+        f"Slack refused {what} in <#{channel}> (`{error}`). I posted what I could; "
+        "the move goes on and its news keeps coming in the channel."
+    )

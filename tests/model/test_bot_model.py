@@ -1,0 +1,53 @@
+"""The model-based test: random interleavings against the real bot, invariants after
+every step. `MODEL_STEPS=20000 make fuzz` runs a long search (see the Makefile)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from tests.model.machine import BotMachine
+from tests.model.world import Servers
+
+STEPS_PER_EXAMPLE = 30
+_total = int(os.environ.get("MODEL_STEPS", "0"))
+
+settings.register_profile(
+    "model",
+    max_examples=int(os.environ.get("MODEL_EXAMPLES", "8")),
+    stateful_step_count=STEPS_PER_EXAMPLE,
+    deadline=None,
+    database=None,  # no failure database in CI; `make fuzz` keeps one in .hypothesis/
+    suppress_health_check=list(HealthCheck),
+)
+settings.register_profile(
+    "fuzz",
+    max_examples=max(1, _total // STEPS_PER_EXAMPLE),
+    stateful_step_count=STEPS_PER_EXAMPLE,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
+)
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[Servers]:
+    started = Servers.start()
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.mark.timeout(0 if _total else 600)  # 0: the long run has no limit
+def test_the_bot_keeps_its_rules_whatever_happens(servers: Servers) -> None:
+    BotMachine.servers = servers
+    profile = settings.get_profile("fuzz" if _total else "model")
+    try:
+        run_state_machine_as_test(BotMachine, settings=profile)
+    finally:
+        print(f"\nmodel-based test: {BotMachine.total_steps} steps checked")

@@ -52,11 +52,20 @@ class Stack:
     workdir: Path
 
     @classmethod
-    def start(cls, config: SimulatorConfig, *, channels: int = 0) -> Stack:
+    def start(
+        cls,
+        config: SimulatorConfig,
+        *,
+        channels: int = 0,
+        slack_time_scale: float = 1.0,
+        rate_limits: bool = True,
+    ) -> Stack:
+        """`slack_time_scale`: how fast the stand-in's rate limits run (see
+        `sandbox.slack.limits`); with `rate_limits=False`, none at all."""
         sim = Simulator(config)
         sim.requests = TimedRequests()
         sim_server = SimulatorServer(sim).start()
-        ws = SlackWorkspace()
+        ws = SlackWorkspace(time_scale=slack_time_scale, rate_limits=rate_limits)
         for cid in channel_ids(channels):
             ws.channels[cid] = Channel(cid, cid.lower())
         slack = SlackStandIn(ws, bot_token=BOT_TOKEN).start()
@@ -109,6 +118,7 @@ class BotProcess:
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
     profile: Path | None = None  # write a cProfile of the bot here (`BENCH_PROFILE=dir`)
+    module: str = "bot"  # `bench.bot_main`: the bot with Slack's limits time-scaled
 
     @property
     def url(self) -> str:
@@ -123,7 +133,7 @@ class BotProcess:
                 self.profile = Path(profile) / f"bot-{self.port}.prof"
             wrap = ["-m", "cProfile", "-o", str(self.profile)] if self.profile else []
             self.proc = subprocess.Popen(
-                [sys.executable, *wrap, "-m", "bot"],
+                [sys.executable, *wrap, "-m", self.module],
                 env=self.env,
                 cwd=self.cwd,  # no .env file there: only `env` counts
                 stdout=log,

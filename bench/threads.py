@@ -2,7 +2,8 @@
 
 A step reply reads `:white_check_mark: app-42 · Dumping data (2m 5s), Restoring data
 done · now *Copying blobs* (step 8 of 11)`, or `app-42 · now *Reserving the
-destination* (step 2 of 11)`, or ends with the terminal step in bold (`· *Completed*`).
+destination* (step 2 of 11)`, or ends with the terminal step in bold (`· *Completed*`);
+the asterisks are optional (newer replies name the step without bold).
 Several pending replies of one migration are merged into one message, one per line.
 """
 
@@ -17,7 +18,7 @@ from bot import steps
 _LINE = re.compile(
     r"^(?::white_check_mark: )?(?P<app>\S+) · (?:While the bot was offline: )?"
     r"(?:(?P<done>.+?) done · )?"
-    r"(?:now \*(?P<now>[^*]+)\*(?: \(step \d+ of \d+\))?|\*(?P<end>[^*]+)\*)$"
+    r"(?:now \*?(?P<now>[^*]+?)\*?(?: \(step \d+ of \d+\))?|\*?(?P<end>[^*]+?)\*?)$"
 )
 _TOOK = re.compile(r" \(\d+(?:\.\d+)?[smhd](?: \d+[smhd])?\)$")
 _BY_LABEL = {info.label: name for name, info in steps.STEPS.items()}

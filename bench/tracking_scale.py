@@ -53,7 +53,14 @@ TRACK_CAP = 75.0  # seconds the moves may take, from the bot's start
 DRAIN_CAP = 70.0  # seconds to wait for the outbox once every move is over
 
 
-def setup(stack: Stack, n: int, channels: int, rng: random.Random) -> dict[str, str]:
+def setup(
+    stack: Stack,
+    n: int,
+    channels: int,
+    rng: random.Random,
+    *,
+    first_step: tuple[float, float] = FIRST_STEP,
+) -> dict[str, str]:
     """Start n moves in the simulator and record them as `/migrate` would; the card of
     each is posted already. Returns migration id → channel."""
     sim = stack.sim
@@ -66,7 +73,7 @@ def setup(stack: Stack, n: int, channels: int, rng: random.Random) -> dict[str, 
             sim.seed_app(app_id, region="us-east-1")
             with sim.lock:
                 mig = sim.start_move_as(BOT_KEY, app_id, "eu-west-1")
-                sim.saga.schedule(mig, mig.created_at + timedelta(seconds=rng.uniform(*FIRST_STEP)))
+                sim.saga.schedule(mig, mig.created_at + timedelta(seconds=rng.uniform(*first_step)))
             channel = chans[i % channels]
             card = stack.ws.add_message(
                 channel, text=f"{app_id} · us-east-1 → eu-west-1 · Requested"

@@ -5,6 +5,13 @@ answers 200 to an abort of a `failed`, `aborted` or `aborting` migration and run
 compensation (shared/butterbase-api.md, "What the server does not protect"), so the
 bot decides from a fresh read and its own step model, and never asks the server
 unless the migration is running and before cutover.
+
+Exactly once, however many clicks and whenever they come: once a read says abort is
+possible, the abort is claimed under a key made of the migration id and the number
+of earlier claims that ended without a successful call (each audited
+`abort.refused` or `abort.failed` with `claim: true`), the migration is read again, and only then is
+the server asked. A second click while a claim stands asks nothing; a refused or
+failed attempt frees the next one.
 """
 
 from __future__ import annotations
@@ -23,7 +30,11 @@ from bot.replies import Reply
 from bot.tracker import reply_item
 from storage.records import AuditEntry, StepRecord, TrackedMigration
 
-GUARD_SECONDS = 60  # a second abort click of one migration within this is a double tap
+# audited (with `claim: true`) when an attempt that held the claim ends without a
+# successful call: each frees the next claim
+RELEASING = ("abort.refused", "abort.failed")
+# longer than any abort call can take, retries and reconciling reads included
+STALE_CLAIM_SECONDS = 300
 
 
 def cutover_time(
@@ -47,6 +58,11 @@ def refusal(
     """
     step = status.current_step
     name = f"The move of {app_id} (`{status.migration_id[:8]}`)"
+    if not step or not step.strip():
+        return (
+            f"{name} has no current step in Butterbase's answer, so the bot won't risk an "
+            "abort: check the Butterbase dashboard. Nothing was done."
+        )
     when = f"Cutover happened at {hhmm(cutover_at)}" if cutover_at else "Cutover has happened"
     reverse = f"`/reverse {app_id} {ref}`"
     if step == "failed":
@@ -120,58 +136,79 @@ def _audit(
     )
 
 
+def _claim(deps: Deps, migration_id: str, *, user: str, app_id: str) -> bool:
+    """Claim the abort of `migration_id`; False when an earlier claim still stands.
+
+    Synchronous (nothing else runs between the count and the claim); keyed on the
+    intent, not on the time, so two clicks are one abort whatever the clock says. A
+    claim left with no outcome for `STALE_CLAIM_SECONDS` (the bot stopped during the
+    call) is closed as failed, so that a click after a restart is not refused for long.
+    """
+    entries = deps.store.audit_log(migration_id=migration_id, limit=10_000)
+    ended = sum(1 for e in entries if e.action in RELEASING and e.detail.get("claim"))
+    now = deps.clock.now()
+    if not deps.store.seen_delivery(f"abort:{migration_id}:{ended}"):
+        _audit(deps, "abort.claimed", user=user, app_id=app_id, migration_id=migration_id)
+        return True
+    claimed = [e.at for e in entries if e.action == "abort.claimed"]
+    if claimed and (now - claimed[-1]).total_seconds() < STALE_CLAIM_SECONDS:
+        return False
+    error = "no outcome recorded (the bot stopped during the call?)"
+    _audit(
+        deps,
+        "abort.failed",
+        user="bot",
+        app_id=app_id,
+        migration_id=migration_id,
+        error=error,
+        claim=True,
+    )
+    return _claim(deps, migration_id, user=user, app_id=app_id)
+
+
 async def abort(deps: Deps, *, app_id: str, migration_id: str, user: str, channel: str) -> str:
     """Abort the migration if the rules allow; the private answer for `user`.
 
-    On success the thread says who aborted, the tracker polls at once (card and
-    thread update), and then checks the app: writes left paused are reported in the
-    thread with the on-call ping, once, by the tracker's own check.
+    At most one call to Butterbase per abort, however many clicks (see the module's
+    docstring); the migration is read just before it. On success the thread says who
+    aborted, the tracker polls at once (card and thread update), and then checks the
+    app: writes left paused are reported in the thread with the on-call ping, once,
+    by the tracker's own check.
     """
-    checked = await check(deps, app_id=app_id, migration_id=migration_id)
-    status = checked.status
-    if status is None or checked.refusal is not None:
-        assert checked.refusal is not None
-        _audit(
-            deps,
-            "abort.refused",
-            user=user,
-            app_id=app_id,
-            migration_id=migration_id,
-            step=status.current_step if status else None,
-        )
-        return checked.refusal
     short = migration_id[:8]
-    now = deps.clock.now()
-    if deps.store.seen_delivery(f"abort:{migration_id}:{int(now.timestamp() // GUARD_SECONDS)}"):
-        return (
-            f"An abort of `{short}` was asked for moments ago; its card shows the outcome. "
-            "Nothing more was done."
-        )
+
+    def audit(action: str, **detail: object) -> None:
+        _audit(deps, action, user=user, app_id=app_id, migration_id=migration_id, **detail)
+
+    checked = await check(deps, app_id=app_id, migration_id=migration_id)
+    claim: bool | None = None  # in the audit: this attempt held the claim, and frees it
+    if checked.refusal is None:
+        if not _claim(deps, migration_id, user=user, app_id=app_id):
+            return (
+                f"An abort of `{short}` was asked for moments ago; its card shows the outcome. "
+                "Nothing more was done."
+            )
+        claim = True
+        checked = await check(deps, app_id=app_id, migration_id=migration_id)  # just before
+    status = checked.status
+    if status is None or checked.refusal is not None or not steps.may_abort(status.current_step):
+        audit("abort.refused", step=status.current_step if status else None, claim=claim)
+        return checked.refusal or "Nothing was done."
     if not checked.tracked:
         adopt(deps, status, app_id=app_id, channel=channel, user=user)
     try:
         await deps.butterbase.abort(app_id, migration_id)
     except Conflict as exc:
+        audit("abort.refused", error=exc.error, claim=True)
         again = await check(deps, app_id=app_id, migration_id=migration_id)
-        _audit(
-            deps,
-            "abort.refused",
-            user=user,
-            app_id=app_id,
-            migration_id=migration_id,
-            error=exc.error,
-        )
         return again.refusal or explain(exc, doing=f"abort the move of {app_id}")
-    except ButterbaseError as exc:
-        _audit(
-            deps,
-            "abort.failed",
-            user=user,
-            app_id=app_id,
-            migration_id=migration_id,
-            error=str(exc),
-        )
+    except Exception as exc:  # frees the claim: a later click may try again
+        known = isinstance(exc, ButterbaseError)
+        audit("abort.failed", error=str(exc) if known else type(exc).__name__, claim=True)
+        if not isinstance(exc, ButterbaseError):
+            raise
         return explain(exc, doing=f"abort the move of {app_id}")
+    now = deps.clock.now()
     _told(deps, migration_id, user=user, step=status.current_step)
     await deps.tracker.poll_now(migration_id)  # sees `aborted`: card, thread, milestone
     await deps.tracker.poll_now(migration_id)  # now terminal: the tracker checks the app

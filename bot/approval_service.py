@@ -28,8 +28,9 @@ from bot.directory import Directory, DirectoryError
 from bot.errors import ButterbaseError, Conflict, NotFound
 from bot.explain import explain
 from bot.outbox import Outbox
+from bot.parsing import UUID
 from bot.render.text import escape
-from bot.replica_rules import later_move, reversed_by
+from bot.replica_rules import later_move, reversed_by, store_target
 from bot.settings import Settings
 from bot.tracker import Tracker
 from storage.records import Approval, ApprovalKind, Decision
@@ -67,9 +68,17 @@ class ApprovalService:
     # --- requests -------------------------------------------------------------
 
     async def request(
-        self, kind: ApprovalKind, *, app_id: str, migration_id: str, user: str, channel: str | None
+        self,
+        kind: ApprovalKind,
+        *,
+        app_id: str,
+        migration_id: str,
+        user: str,
+        channel: str | None,
+        reason: str | None = None,
     ) -> str:
-        """Open a request (or point to the open one); the private reply to the asker."""
+        """Open a request (or point to the open one); the private reply to the asker.
+        `reason`: why they ask, shown to the approvers (escaped where shown)."""
         try:
             target = await self.read_target(app_id, migration_id)
         except NotFound:
@@ -99,7 +108,7 @@ class ApprovalService:
             requester=user,
             requested_at=now,
             expires_at=now + ttl,
-            snapshot=target.snapshot(),
+            snapshot=approvals.with_reason(target.snapshot(), reason),
             required=self._settings.bot_required_approvals,
         )
         stored, created = self._store.open_approval(a)
@@ -119,6 +128,53 @@ class ApprovalService:
             except DirectoryError:
                 log.warning("approver group unreadable; reported at click time")
         return said.requested_message(stored)
+
+    async def request_for(
+        self,
+        kind: ApprovalKind,
+        migration_id: str,
+        *,
+        user: str,
+        channel: str | None,
+        reason: str | None = None,
+    ) -> str:
+        """A request named by a button (a migration id only): its app from the store, or
+        from the retained replicas for a migration the bot doesn't follow."""
+        if not UUID.match(migration_id):
+            return "That button names no migration the bot knows. Nothing was requested."
+        m = self._store.get_migration(migration_id)
+        app_id = m.app_id if m is not None else None
+        if app_id is None:
+            try:
+                listed = await self._bb.source_replicas()
+            except ButterbaseError as exc:
+                return explain(exc, doing="look up the retained replicas")
+            found = next((r for r in listed if r.migration_id == migration_id), None)
+            if found is None:
+                return f"The bot knows no migration `{migration_id[:8]}`. Nothing was requested."
+            app_id = found.app_id
+        return await self.request(
+            kind,
+            app_id=app_id,
+            migration_id=migration_id,
+            user=user,
+            channel=channel,
+            reason=reason,
+        )
+
+    def store_refusal(self, kind: ApprovalKind, migration_id: str, user: str) -> str | None:
+        """Without asking Butterbase: the refusal a request of a migration the bot follows
+        would get from what the store knows (e.g. reversed already), audited; None when
+        the store sees no reason (the request itself reads Butterbase and decides)."""
+        m = self._store.get_migration(migration_id)
+        if m is None:
+            return None
+        target = store_target(m, self._store.migrations_for_app(m.app_id))
+        now, soak = self._clock.now(), self._settings.bot_teardown_soak
+        refusal = approvals.request_refusal(kind, target, now=now, soak=soak)
+        if refusal is not None:
+            self.records.request_refused(kind, target, user, refusal)
+        return refusal
 
     def _not_allowed_here(self, migration_id: str) -> str | None:
         """A request goes to the thread of the migration's card: refuse when that channel
@@ -257,6 +313,7 @@ class ApprovalService:
     async def _still_holds(self, a: Approval) -> str | None:
         """Read the state before recording an approval: None when the request still holds,
         else the reply (the request voided, or nothing recorded when it can't be read)."""
+        now_state: dict[str, Any] = {}
         try:
             target = await self.read_target(a.app_id, a.migration_id, active=True)
         except NotFound:
@@ -271,8 +328,9 @@ class ApprovalService:
             void = approvals.void_reason(a, target, others=others)
             if void is None:
                 return None
-            reason = void
-        self.records.void(a, reason, {})
+            reason, now_state = void, target.snapshot()
+        if not self.records.void(a, reason, now_state):  # decided meanwhile by another click
+            return approvals.closed_message(self._store.get_approval(a.approval_id) or a)
         return said.voided_message(reason)
 
     def refuse_confirmation(self, a: Approval, user: str, typed: str) -> None:

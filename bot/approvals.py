@@ -28,9 +28,19 @@ from bot.render.text import (
     seconds_between,
 )
 from bot.replica_rules import Later, Target, blocker, replica_target, store_target
+from bot.request_reason import MAX_REASON, request_reason, with_reason
 from storage.records import Approval, ApprovalKind
 
-__all__ = ["Later", "Target", "blocker", "replica_target", "store_target"]
+__all__ = [
+    "MAX_REASON",
+    "Later",
+    "Target",
+    "blocker",
+    "replica_target",
+    "request_reason",
+    "store_target",
+    "with_reason",
+]
 
 DecisionKind = Literal["approve", "deny"]
 RefusalCode = Literal["closed", "expired", "self", "not_approver", "duplicate"]

@@ -2,7 +2,8 @@
 
 One `httpx.AsyncClient`, typed answers (bot.models), failures mapped onto the tree
 in bot.errors. Reads are retried; a mutating call is re-sent only when it certainly
-did not take effect, and an ambiguous outcome is settled by reading state back.
+did not take effect, and an ambiguous outcome is settled by reading state back. A
+migration id that is not a UUID is refused before anything is sent (`InvalidId`).
 """
 
 from __future__ import annotations
@@ -129,7 +130,8 @@ class ButterbaseClient:
 
     async def status(self, app_id: str, migration_id: str) -> MigrationStatus:
         path = f"/v1/apps/{_seg(app_id)}/migrations/{_seg(migration_id)}"
-        return await self._sender.send(Call("status", "GET", path), MigrationStatus)
+        call = Call("status", "GET", path, ids=(migration_id,))
+        return await self._sender.send(call, MigrationStatus)
 
     async def active(self, app_id: str) -> MigrationStatus | None:
         """The app's running migration started with this key (others' are not shown)."""
@@ -168,7 +170,9 @@ class ButterbaseClient:
 
     async def abort(self, app_id: str, migration_id: str) -> AbortAccepted:
         path = f"/v1/apps/{_seg(app_id)}/migrations/{_seg(migration_id)}/abort"
-        call = Call("abort", "POST", path, attempted=f"abort migration {migration_id}")
+        call = Call(
+            "abort", "POST", path, attempted=f"abort migration {migration_id}", ids=(migration_id,)
+        )
         done = AbortAccepted(migration_id=migration_id, status="aborted")
         try:
             return await self._sender.send(call, AbortAccepted)
@@ -191,7 +195,13 @@ class ButterbaseClient:
     async def reverse(self, app_id: str, migration_id: str) -> ReverseAccepted:
         """Start the way back; never sent twice (a second call would start a second move)."""
         path = f"/v1/apps/{_seg(app_id)}/migrations/{_seg(migration_id)}/reverse"
-        call = Call("reverse", "POST", path, attempted=f"reverse migration {migration_id}")
+        call = Call(
+            "reverse",
+            "POST",
+            path,
+            attempted=f"reverse migration {migration_id}",
+            ids=(migration_id,),
+        )
         try:
             return await self._sender.send(call, ReverseAccepted)
         except AmbiguousResult as first:
@@ -215,6 +225,7 @@ class ButterbaseClient:
             "DELETE",
             f"/v1/source-replicas/{_seg(migration_id)}",
             attempted=f"tear down the source replica of migration {migration_id}",
+            ids=(migration_id,),
         )
         try:
             return await self._sender.send(call, TeardownDone)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -64,6 +65,34 @@ class ButterbaseError(Exception):
 
 class BadRequest(ButterbaseError):
     """400 (and other 4xx the contract does not name): the request was refused as is."""
+
+
+class InvalidId(BadRequest):
+    """An id that is not a UUID: an input error, never an outage and never retried.
+
+    The client refuses to send one; the server answers 500 to one on status, abort and
+    teardown (shared/butterbase-api.md), which is classified as this too.
+    """
+
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def is_uuid(value: object) -> bool:
+    """True for a UUID in its usual form (36 characters, hex and hyphens), nothing else."""
+    return isinstance(value, str) and _UUID.fullmatch(value) is not None
+
+
+def invalid_id(route: str, *, status: int | None = None) -> InvalidId:
+    """The error for a migration id that is not a UUID (the id itself is not repeated)."""
+    sent = "Butterbase refused it" if status is not None else "nothing was sent to Butterbase"
+    return InvalidId(
+        f"The migration id given is not a Butterbase migration id (a UUID), so the bot "
+        f"could not {action(route)}; {sent}. Check the id.",
+        route=route,
+        status=status,
+        error="invalid_id",
+    )
 
 
 class Unauthorised(ButterbaseError):

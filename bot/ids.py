@@ -29,6 +29,9 @@ ABORT_CONFIRM_VIEW = "abort_confirm"
 TEARDOWN_CONFIRM_VIEW = "teardown_confirm"
 TEARDOWN_CONFIRM_BLOCK = "teardown_confirm_app"
 TEARDOWN_CONFIRM_INPUT = "teardown_confirm_input"
+REQUEST_REASON_VIEW = "request_reason"  # "Request reverse/teardown": an optional reason
+REQUEST_REASON_BLOCK = "request_reason_block"
+REQUEST_REASON_INPUT = "request_reason_input"
 
 # block id prefixes
 CARD_ACTIONS = "card_actions"

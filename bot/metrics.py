@@ -29,11 +29,13 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock, SystemClock
+from storage.records import MILESTONE, REFRESH, STEP, URGENT
 from storage.store import Store
 
 log = logging.getLogger(__name__)
 
 PREFIX = "migrations_bot"
+PRIORITY_NAMES = {URGENT: "urgent", MILESTONE: "milestone", STEP: "step", REFRESH: "refresh"}
 ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
 CALL_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 AUDIT_WINDOW = 500  # audit entries read per scrape (a few approvals a day fit many times)
@@ -146,6 +148,7 @@ class _StoreCollector(Collector):
         try:
             followed = self._store.polling_migrations()
             depth, age = self._store.outbox_stats(self._clock.now())
+            by_priority = self._store.outbox_depth_by_priority()
             pending = self._store.pending_approvals()
             self._read_audit()
         except Exception:  # a closed or busy store: no store metrics this time
@@ -167,6 +170,14 @@ class _StoreCollector(Collector):
             "Age of the oldest Slack message still queued",
             value=age,
         )
+        queued = GaugeMetricFamily(
+            f"{PREFIX}_outbox_queued",
+            "Slack messages queued and not yet sent, by delivery priority",
+            labels=["priority"],
+        )
+        for number, name in PRIORITY_NAMES.items():
+            queued.add_metric([name], by_priority.get(number, 0))
+        yield queued
         waiting = GaugeMetricFamily(
             f"{PREFIX}_approvals_pending",
             "Approval requests waiting for decisions, by kind",
@@ -229,6 +240,12 @@ class Metrics:
             ["method", "outcome"],
             registry=r,
         )
+        self.slack_ratelimited = Counter(
+            f"{PREFIX}_slack_ratelimited",
+            "Slack Web API calls answered 429 (ratelimited), by method",
+            ["method"],
+            registry=r,
+        )
         if store is not None:
             r.register(_StoreCollector(store, clock or SystemClock()))
 
@@ -257,6 +274,8 @@ class Metrics:
 
     def slack_call(self, method: str, outcome: str) -> None:
         self.slack_calls.labels(method, outcome).inc()
+        if outcome == "ratelimited":
+            self.slack_ratelimited.labels(method).inc()
 
     def watch_slack(self, client: AsyncWebClient) -> None:
         """Count every Web API call made with `client` and the clients Bolt copies from it."""

@@ -11,13 +11,17 @@ REGION = re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$")
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 SHORT_ID = re.compile(r"^[0-9a-f]{8}$")
 MAX_ARG = 200
+MAX_WITH_REASON = 500  # /reverse and /teardown: the reason is free text
+# a word meant as a migration id (hex and dashes, with a digit) that is not a valid one:
+# refused rather than read as the start of a reason (a typo would pick another move)
+ID_LIKE = re.compile(r"^(?=.*[0-9])[0-9a-fA-F-]{6,}$")
 
 USAGE = {
     "/migrate": "`/migrate <app_id> <dest_region>` — e.g. `/migrate app-42 eu-west-1`. Leave the region out to pick it from a list.",
     "/migration-status": "`/migration-status [<app_id> [<migration_id>]]` — nothing: what runs in this channel; an app: its current move; both: that migration.",
     "/abort": "`/abort <app_id> [<migration_id>]` — stops a move before cutover (asks you to confirm).",
-    "/reverse": "`/reverse <app_id> [<migration_id>]` — asks for approval to move a completed migration back, while its source replica is retained.",
-    "/teardown": "`/teardown [<app_id> | <migration_id>]` — nothing: the retained replicas; a target: asks for approval to delete its source replica (irreversible).",
+    "/reverse": "`/reverse <app_id> [<migration_id>] [<reason…>]` — asks for approval to move a completed migration back, while its source replica is retained. Words after the app (and the id, if any) are the reason the approver reads.",
+    "/teardown": "`/teardown [<app_id> | <migration_id>] [<reason…>]` — nothing: the retained replicas; a target: asks for approval to delete its source replica (irreversible). Words after the target are the reason the approver reads.",
 }
 
 
@@ -32,6 +36,7 @@ class Args:
     app_id: str | None = None
     region: str | None = None
     migration_ref: str | None = None  # a full UUID or an 8-character short id
+    reason: str | None = None  # /reverse, /teardown: why, for the approver
 
 
 def usage(command: str) -> str:
@@ -54,7 +59,7 @@ def _shown(value: str) -> str:
 
 
 def _tokens(command: str, text: str) -> list[str]:
-    if len(text) > MAX_ARG:
+    if len(text) > (MAX_WITH_REASON if command in ("/reverse", "/teardown") else MAX_ARG):
         raise _fail(
             command, f"That is too long ({len(text)} characters) to be a command's arguments."
         )
@@ -85,6 +90,24 @@ def check_region(command: str, value: str) -> str:
     return value
 
 
+def _reason(command: str, words: list[str]) -> str | None:
+    """The free-text reason after a command's target, or None. A first word that looks
+    like a mistyped migration id is refused: read as a reason, it would silently pick
+    another move."""
+    if not words:
+        return None
+    first = words[0].lower()
+    if (UUID.match(first) or SHORT_ID.match(first)) and command == "/teardown":
+        raise _fail(command, "Give one app id or one migration id, then the reason if any.")
+    if ID_LIKE.match(first) and not (UUID.match(first) or SHORT_ID.match(first)):
+        raise _fail(
+            command,
+            f"{_shown(words[0])} looks like a migration id but is not one: give the whole id or "
+            "the 8-character short id the bot shows, then the reason.",
+        )
+    return " ".join(words)
+
+
 def parse(command: str, text: str) -> Args:
     """Parse the arguments of one of the five commands."""
     words = _tokens(command, text or "")
@@ -99,15 +122,23 @@ def parse(command: str, text: str) -> Args:
         region = check_region(command, words[1]) if len(words) == 2 else None
         return Args(command, app_id=app, region=region)
     if command == "/teardown":
-        if len(words) > 1:
-            raise _fail(command, "Too many arguments: give one app id or one migration id.")
         if not words:
             return Args(command)
         lowered = words[0].lower()
+        reason = _reason(command, words[1:])
         if UUID.match(lowered) or SHORT_ID.match(lowered):
-            return Args(command, migration_ref=lowered)
-        return Args(command, app_id=check_app_id(command, words[0]))
-    if command in ("/abort", "/reverse", "/migration-status"):
+            return Args(command, migration_ref=lowered, reason=reason)
+        return Args(command, app_id=check_app_id(command, words[0]), reason=reason)
+    if command == "/reverse":
+        if not words:
+            raise _fail(command, "Which app?")
+        app = check_app_id(command, words[0])
+        rest = words[1:]
+        ref = None
+        if rest and (UUID.match(rest[0].lower()) or SHORT_ID.match(rest[0].lower())):
+            ref, rest = rest[0].lower(), rest[1:]
+        return Args(command, app_id=app, migration_ref=ref, reason=_reason(command, rest))
+    if command in ("/abort", "/migration-status"):
         if len(words) > 2:
             raise _fail(command, "Too many arguments.")
         if not words:

@@ -24,6 +24,22 @@ def listed_target(store: Store, r: SourceReplica, *, app_region: str | None) -> 
     return replica_target(r, app_region=app_region, reversed_by=back)
 
 
+def is_live_database(store: Store, r: SourceReplica, *, app_region: str | None) -> bool:
+    """`r`'s source region serves its app again (a reverse of it ran): Butterbase still
+    lists it, but it is the app's live database, not a kept replica. From `GET /apps`
+    when the app's region was read, else from the reverses the bot knows of."""
+    if app_region is not None:
+        return app_region == r.source_region
+    return listed_target(store, r, app_region=None).reversed_by is not None
+
+
+def kept_replicas(
+    store: Store, replicas: Sequence[SourceReplica], *, regions: Mapping[str, str | None]
+) -> list[SourceReplica]:
+    """The replicas every list shows and totals: without a reversed move's old source."""
+    return [r for r in replicas if not is_live_database(store, r, app_region=regions.get(r.app_id))]
+
+
 def teardown_blocks(
     store: Store,
     replicas: Sequence[SourceReplica],

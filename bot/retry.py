@@ -5,6 +5,8 @@ within a total waiting budget. A read is retried on any transient failure. A
 mutating call is retried only when it certainly did not take effect (it never
 connected, or the server answered 429 or 503); any other failure after sending
 becomes an `AmbiguousResult` for the client to settle by reading state back.
+A migration id that is not a UUID is never sent, and a 500 for one is bad input
+(`InvalidId`), never an outage.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from bot.errors import (
     Unavailable,
     describe_transport,
     from_response,
+    invalid_id,
+    is_uuid,
     transport_error,
     unexpected,
 )
@@ -119,6 +123,12 @@ class Call:
     attempted: str | None = None  # set for a mutating call: what was asked, in words
     body: dict[str, Any] | None = None
     auth: bool = True
+    ids: tuple[str, ...] = ()  # the migration ids in `path`: each must be a UUID
+
+    @property
+    def malformed(self) -> bool:
+        """An id in the path is not a UUID: the server's 500 then means bad input."""
+        return not all(is_uuid(i) for i in self.ids)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,6 +144,8 @@ class Sender:
     on_request: OnRequest | None
 
     async def send(self, call: Call, model: type[M]) -> M:
+        if call.malformed:  # refused here: the server would answer 500 or an odd 409
+            raise invalid_id(call.route)
         return await with_retries(
             lambda: self.once(call, model),
             policy=self.policy,
@@ -157,6 +169,8 @@ class Sender:
         status = response.status_code
         self._observe(call, status, started)
         if not response.is_success:
+            if status == 500 and call.malformed:
+                raise invalid_id(call.route, status=status)  # input, not an outage
             error = from_response(
                 response, route=call.route, secret=self.api_key, now=self.clock.now()
             )

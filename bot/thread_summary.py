@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.replies import fast_reverse, headline, hhmm, label, short_error
 from bot.render.text import escape, mentions
+from bot.replies import fast_reverse, headline, hhmm, label, short_error
 from bot.settings import format_duration
 from storage.records import Approval, StepRecord, TrackedMigration
 
@@ -22,11 +22,11 @@ def decision_line(a: Approval) -> str:
     if a.status == "denied":
         outcome = f"denied by {mentions(deniers)}" if deniers else "denied"
     elif a.status == "executed":
-        outcome = f"{approved}, done"
+        outcome = f"{approved}; carried out"
     elif a.status == "executing":
-        outcome = f"{approved}, running"
+        outcome = f"{approved}; running"
     elif a.status == "failed":
-        outcome = f"{approved}, but Butterbase did not do it{reason}"
+        outcome = f"{approved}; Butterbase did not do it{reason}"
     elif a.status == "expired":
         outcome = (
             f"expired with {len(a.approvers)} of {a.required} approvals"

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot import replies, steps
+from bot import polling, replies, steps
 from bot.butterbase import ButterbaseClient
 from bot.clock import Clock
 from bot.errors import ButterbaseError, NotFound
@@ -70,11 +70,15 @@ class Tracker:
         stuck_factor: float = 3.0,
         concurrency: int = 100,
         on_change: Callable[[], None] | None = None,
+        schedule: polling.Schedule | None = None,
     ) -> None:
         self._store = store
         self._butterbase = butterbase
         self._clock = clock
         self._poll_seconds = poll_seconds
+        self.schedule = schedule or polling.Schedule(poll=poll_seconds)
+        self._samples: dict[str, list[float]] = {}  # step -> durations seen (sorted)
+        self._windows: dict[str, polling.Window] = {}  # step -> when it likely ends
         self._oncall = oncall_group
         self._stuck_factor = stuck_factor
         self._limit = asyncio.Semaphore(concurrency)
@@ -97,11 +101,14 @@ class Tracker:
     async def poll_round(self) -> None:
         """The scheduler's job: bring the read schedule in step with the store.
 
-        Each followed migration has its own next-read time, at least one interval after
-        its last read; new ones are spread over the interval. A ticker launches reads as
-        they fall due, so a slow read or a busy loop never bunches two reads of one
-        migration into one interval, nor makes a later round wait.
+        Each followed migration has its own next-read time, set after each read by
+        `bot.polling` from when its step likely ends (learned from the moves watched so
+        far, refreshed here); new ones are spread over the interval. A ticker launches
+        reads as they fall due, so a slow read or a busy loop never bunches reads of one
+        migration closer than the schedule's `min_gap`, nor makes a later round wait.
         """
+        self._samples = self._store.step_seconds()
+        self._windows.clear()
         loop = asyncio.get_running_loop()
         now = loop.time()
         followed = {m.migration_id: m.app_id for m in self._store.polling_migrations()}
@@ -126,7 +133,7 @@ class Tracker:
                 waiting = self._not_before.get(mid)
                 if waiting is not None and waiting > self._clock.now():
                     continue  # Butterbase asked for a pause (Retry-After)
-                self._next_read[mid] = max(due + self._poll_seconds, now + self._poll_seconds)
+                self._next_read[mid] = now + self.schedule.max_gap  # set when it ends
                 self._in_flight.add(mid)
                 task = asyncio.create_task(self._guarded(mid, self._apps[mid]))
                 self._running.add(task)
@@ -175,9 +182,10 @@ class Tracker:
 
     async def _guarded(self, migration_id: str, app_id: str) -> None:
         """Poll one migration (the caller has put it in `_in_flight`)."""
+        gap = self.schedule.poll
         try:
             async with self._limit:
-                await self._poll(migration_id, app_id)
+                gap = await self._poll(migration_id, app_id)
         except Exception:
             log.exception(
                 "tracking %s failed",
@@ -187,38 +195,59 @@ class Tracker:
         finally:
             self._in_flight.discard(migration_id)
             if migration_id in self._next_read:
-                # a read that waited (a busy loop, a full pool) must not bring the next
-                # one closer than an interval: count from when this one ended
-                ended = asyncio.get_running_loop().time() + self._poll_seconds
-                self._next_read[migration_id] = max(self._next_read[migration_id], ended)
+                # counted from when this read ended: a read that waited (a busy loop, a
+                # full pool) never brings the next one closer than the gap
+                self._next_read[migration_id] = asyncio.get_running_loop().time() + gap
 
-    async def _poll(self, migration_id: str, app_id: str) -> None:
+    async def _poll(self, migration_id: str, app_id: str) -> float:
+        """Read one migration and act on it; returns the seconds until its next read."""
         m = self._store.get_migration(migration_id)
         if m is None or not m.polling:
-            return
+            return self.schedule.poll
         if steps.is_terminal(m.current_step):
             await self._check_writes(migration_id, app_id)
-            return
+            return self.schedule.poll
         try:
             self.polls += 1
             status = await self._butterbase.status(app_id, migration_id)
         except NotFound:
             self._gone(migration_id)
-            return
+            return self.schedule.poll
         except ButterbaseError as exc:
             if exc.retry_after:
                 self._not_before[migration_id] = self._clock.now() + timedelta(
                     seconds=exc.retry_after
                 )
             self._unreachable(migration_id, str(exc))
-            return
+            return polling.backoff_gap(self.schedule, exc.retry_after)
         self._not_before.pop(migration_id, None)
         app, cost = None, None
-        if status.current_step == "failed":
-            app = await self._app_now(app_id)  # say where it is served only once read
+        if status.current_step in ("failed", "completed") and m.current_step != "completed":
+            app = await self._app_now(app_id)  # where it is served, and are writes paused
         if status.current_step == "completed" and m.current_step != "completed":
             cost = await self._replica_cost(migration_id)  # kept with the move
         self._seen(migration_id, status, app=app, replica_cost=cost)
+        return self.next_gap(migration_id)
+
+    def next_read_in(self, migration_id: str) -> float | None:
+        """Seconds until the ticker reads `migration_id` again (None: not scheduled)."""
+        due = self._next_read.get(migration_id)
+        return None if due is None else due - asyncio.get_running_loop().time()
+
+    def next_gap(self, migration_id: str) -> float:
+        """Seconds from a read of `migration_id` to its next: by how long its step has run
+        against how long that step took in the moves watched (`bot.polling`)."""
+        m = self._store.get_migration(migration_id)
+        if m is None or steps.is_terminal(m.current_step) or m.step_started_at is None:
+            return self.schedule.poll
+        likely = self._windows.get(m.current_step)
+        if likely is None:
+            samples = self._samples.get(m.current_step, [])
+            likely = self._windows[m.current_step] = polling.window(
+                m.current_step, samples, self.schedule
+            )
+        elapsed = (self._clock.now() - m.step_started_at).total_seconds()
+        return polling.next_gap(elapsed, likely, self.schedule)
 
     async def _replica_cost(self, migration_id: str) -> float | None:
         """The replica's estimate as Butterbase lists it now; None when unknown."""
@@ -316,6 +345,8 @@ class Tracker:
             outbox.append(reply_item(new, self._summary(new, obs, now), now))
         if obs.terminal_now or m.last_polled_at is None:  # older cards lose "Request reverse"
             outbox += superseded_cards(self._store, new, now)
+        if obs.terminal_now and new.parent_migration_id:  # its card says "Reversed" now
+            outbox += self._parent_card(new.parent_migration_id, now)
         self._store.apply(
             migration=new,
             steps_opened=obs.steps_opened,
@@ -359,6 +390,15 @@ class Tracker:
         return replies.summary(
             m, merged, approvals, now=now, fast=self.is_fast_reverse(m), aborted_by=by
         )
+
+    def _parent_card(self, parent_id: str, now: datetime) -> list[OutboxItem]:
+        """The reversed move's card, to be rendered again (it tells where the app is)."""
+        parent = self._store.get_migration(parent_id)
+        if parent is None or not parent.card_ts:
+            return []
+        parent.card_version += 1
+        self._store.save_migration(parent)
+        return [card_item(parent, now)]
 
     def expected(self) -> dict[str, float]:
         """Expected step durations: medians of earlier moves, else the defaults."""

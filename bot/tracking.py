@@ -129,16 +129,17 @@ def _ended(
     """The milestone that ends the move, and whether the app's writes must be checked:
     after any end, writes may stay paused (Butterbase runs no compensation)."""
     user = status.last_error == "user_requested"
-    seen = app if current == "failed" else None
+    seen = app if current in ("failed", "completed") else None
     pinged = m.stuck_notice_step is not None and m.stuck_notice_step == m.current_step
     obs.events.append(
         Milestone(
             current, error=status.last_error, user_requested=user, app=seen, already_pinged=pinged
         )
     )
-    if seen is not None and seen.writes_paused:
+    if current == "failed" and seen is not None and seen.writes_paused:
         new.writes_paused_after_abort = True  # the failure says so; its resumption is told
-    obs.check_writes = not new.writes_paused_after_abort and (seen is None or current != "failed")
+    # read the app again next poll unless it was read now and nothing is left to say
+    obs.check_writes = seen is None or (current == "completed" and seen.writes_paused)
 
 
 def observe(
@@ -155,7 +156,7 @@ def observe(
     """What changed between `m` (the last state seen) and `status` (just read).
 
     `fast_reverse`: `m` is a reverse the server answered with `path: fast`. `app`: the
-    app as `GET /apps` shows it now, read when the move has just failed."""
+    app as `GET /apps` shows it now, read when the move has just failed or completed."""
     new = m.model_copy(deep=True)
     obs = Observation(migration=new)
     offline = m.last_polled_at is not None and (now - m.last_polled_at).total_seconds() > max(

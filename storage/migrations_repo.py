@@ -207,6 +207,12 @@ class MigrationsRepo(StoreBase):
                 if values and len(values) >= max(1, min_samples)
             }
 
+    def step_seconds(self) -> dict[str, list[float]]:
+        """Every "done" record's duration per step, sorted (copies of what the medians use)."""
+        self.median_step_seconds()  # brings the samples up to date
+        with self._lock:
+            return {step: list(values) for step, values in (self._samples or {}).items()}
+
     def _load_samples(self) -> dict[str, list[float]]:
         rows = self._rows(
             "SELECT step, started_at, ended_at FROM steps"

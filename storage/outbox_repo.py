@@ -62,6 +62,27 @@ class OutboxRepo(StoreBase):
             order_by="priority, id",
         )
 
+    def sendable_lanes(self, *, now: datetime, limit: int = 2000) -> list[str]:
+        """The lanes of `sendable_heads`, most urgent first, without reading the items
+        (the sender asks this on every wake: it must stay cheap with thousands queued)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT lane FROM outbox WHERE id IN (SELECT min(id) FROM outbox"
+                " WHERE sent_at IS NULL AND dead = 0 GROUP BY lane)"
+                " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+                " ORDER BY priority, id LIMIT ?",
+                [iso(now), limit],
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def outbox_depth_by_priority(self) -> dict[int, int]:
+        """Unsent, not dropped items by priority (URGENT … REFRESH)."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT priority, count(*) FROM outbox WHERE {_UNSENT} GROUP BY priority"
+            ).fetchall()
+        return {int(p): int(c) for p, c in rows}
+
     def lane_items(self, lane: str, *, limit: int = 100) -> list[OutboxItem]:
         """The lane's unsent items (due or deferred), in order."""
         return self._outbox_where(f"{_UNSENT} AND lane = ?", [lane], limit=limit)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -36,22 +34,18 @@ def refusal(exc: SlackApiError) -> str:
 
 
 class Caller:
-    """Spends the budget, paces each channel's posts from Slack's last answer, calls."""
+    """Spends the budget (which paces each channel's posts), calls, sorts failures."""
 
     def __init__(
         self,
         slack: AsyncWebClient,
         budget: Budget,
         *,
-        post_interval: float,
         on_call: Callable[[str, str], None],
     ) -> None:
         self._slack = slack
         self._budget = budget
-        self._interval = post_interval
         self._on_call = on_call
-        self._last_post: dict[str, float] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
         self.sent_calls = 0
 
     async def spend(self, method: str, channel: str | None, priority: int) -> None:
@@ -62,10 +56,9 @@ class Caller:
         if not spent:
             await self.spend(method, channel, priority)
         try:
-            if channel is None:
-                response = await self._slack.api_call(method, json=kwargs)
-            else:
-                response = await self._paced(str(channel), method, kwargs)
+            # a channel's posts are paced by its bucket alone: several may be in flight,
+            # so a slow answer never holds the channel's next post (Slack allows bursts)
+            response = await self._slack.api_call(method, json=kwargs)
             self._on_call(method, "ok")
             self.sent_calls += 1
             return response
@@ -83,15 +76,3 @@ class Caller:
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             self._on_call(method, "network")
             raise Retry(2.0, type(exc).__name__) from exc
-
-    async def _paced(self, channel: str, method: str, kwargs: dict[str, Any]) -> Any:
-        """A post arrives `post_interval` after Slack answered the channel's last one."""
-        lock = self._locks.setdefault(channel, asyncio.Lock())
-        async with lock:
-            wait = self._last_post.get(channel, 0.0) + self._interval - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            try:
-                return await self._slack.api_call(method, json=kwargs)
-            finally:
-                self._last_post[channel] = time.monotonic()

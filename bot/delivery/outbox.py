@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -46,14 +47,18 @@ class Outbox(Sends):
         budget: Budget | None = None,
         card_interval: float | None = None,
         refusal_backoff: float = 30.0,
+        fold_after: float | None = None,
     ) -> None:
         budget = budget or Budget(scale=post_interval)
-        caller = Caller(
-            slack, budget, post_interval=post_interval, on_call=on_call or (lambda m, o: None)
-        )
+        caller = Caller(slack, budget, on_call=on_call or (lambda m, o: None))
         interval = 3.0 * post_interval if card_interval is None else card_interval
         super().__init__(
-            store=store, clock=clock, cards=cards, caller=caller, card_interval=interval
+            store=store,
+            clock=clock,
+            cards=cards,
+            caller=caller,
+            card_interval=interval,
+            fold_after=_fold_after(post_interval) if fold_after is None else fold_after,
         )
         self.budget = budget
         self._busy: set[str] = set()
@@ -97,13 +102,13 @@ class Outbox(Sends):
     async def drain_until_empty(self, rounds: int = 100) -> None:
         """Tests: keep draining until nothing due is left (ignores pacing waits)."""
         for _ in range(rounds):
-            if not self._store.sendable_heads(now=self._clock.now()):
+            if not self._store.sendable_lanes(now=self._clock.now(), limit=1):
                 return
             await self.drain_once()
 
     def _start_senders(self) -> list[asyncio.Task[None]]:
-        heads = self._store.sendable_heads(now=self._clock.now())
-        lanes = list(dict.fromkeys(h.lane for h in heads if h.lane not in self._busy))
+        due = self._store.sendable_lanes(now=self._clock.now())
+        lanes = [lane for lane in due if lane not in self._busy]
         self._busy.update(lanes)
         return [asyncio.create_task(self._lane(lane)) for lane in lanes]
 
@@ -160,6 +165,11 @@ class Outbox(Sends):
             return True
         self.give_up(head, error)
         return True
+
+
+def _fold_after(post_interval: float) -> float:
+    """A thread is backed up once its news waited five posts' time (never without limits)."""
+    return 5.0 * post_interval if post_interval > 0 else math.inf
 
 
 def _is_user(channel: str) -> bool:

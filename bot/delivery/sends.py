@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
@@ -19,7 +20,7 @@ from bot.delivery.texts import (
     split_text,
 )
 from bot.render import Message
-from storage.records import URGENT, OutboxItem
+from storage.records import STEP, URGENT, OutboxItem
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -47,13 +48,23 @@ def _content(card: Message, head: OutboxItem) -> dict[str, Any]:
 
 class Sends:
     def __init__(
-        self, *, store: Store, clock: Clock, cards: CardSource, caller: Caller, card_interval: float
+        self,
+        *,
+        store: Store,
+        clock: Clock,
+        cards: CardSource,
+        caller: Caller,
+        card_interval: float,
+        fold_after: float = math.inf,
     ) -> None:
+        """`fold_after`: a thread whose news has waited this long is backed up; its
+        milestones then fold into one message with the replies queued around them."""
         self._store = store
         self._clock = clock
         self._cards = cards
         self._caller = caller
         self._card_interval = card_interval
+        self._fold_after = fold_after
         self._last_card: dict[str, float] = {}
         self._bot_name: str | None = None
 
@@ -80,7 +91,7 @@ class Sends:
                 self._sent(cards, None)
             return
         if head.kind in ("reply", "broadcast"):
-            await self._reply(reply_batch(items))
+            await self._reply(items)
             return
         payload = dict(head.payload)
         call = self._caller.call
@@ -99,7 +110,14 @@ class Sends:
         self._store.mark_many_sent([i.id or 0 for i in batch], ts=ts, at=self._clock.now())
 
     async def _post(
-        self, batch: list[OutboxItem], channel: str, thread: str | None, args: dict[str, Any]
+        self,
+        batch: list[OutboxItem],
+        channel: str,
+        thread: str | None,
+        args: dict[str, Any],
+        *,
+        priority: int | None = None,
+        spent: bool = False,
     ) -> str:
         """Post once: if the batch may have reached Slack already, find it there first."""
         key = key_of(batch[0])
@@ -111,7 +129,8 @@ class Sends:
             args = {**args, "thread_ts": thread}
         response = await self._caller.call(
             "chat.postMessage",
-            priority=batch[0].priority,
+            priority=batch[0].priority if priority is None else priority,
+            spent=spent,
             channel=channel,
             metadata=metadata(key),
             **args,
@@ -153,7 +172,11 @@ class Sends:
             if card is None:
                 self._sent(cards, None)
                 return
-            ts = await self._post(cards, m.channel_id, m.thread_ts, _content(card, head))
+            # its thread waits for it: it goes out as soon as a step reply would
+            first = min(head.priority, STEP)
+            ts = await self._post(
+                cards, m.channel_id, m.thread_ts, _content(card, head), priority=first
+            )
             self._store.set_card_ts(m.migration_id, ts)
             self._sent(cards, ts)
             self._release_thread(m.migration_id)
@@ -199,8 +222,10 @@ class Sends:
         self._store.set_approval_message(a.approval_id, ts, thread)
         self._sent(cards, ts)
 
-    async def _reply(self, batch: list[OutboxItem]) -> None:
-        head = batch[0]
+    async def _reply(self, items: list[OutboxItem]) -> None:
+        """The thread's news in one message: it waits for the budget at the priority of
+        its most urgent part, and what was queued meanwhile goes with it."""
+        head = items[0]
         m = self._store.get_migration(head.migration_id or "")
         if m is None:
             self.give_up(head, "unknown migration")
@@ -208,6 +233,10 @@ class Sends:
         card_pending = bool(self._store.lane_items(f"card:{m.migration_id}", limit=1))
         if not m.card_ts and card_pending:
             raise Wait(CARD_WAIT)  # the card goes first; only this thread waits
+        priority = min(i.priority for i in reply_batch(items, fold=True))
+        await self._caller.spend("chat.postMessage", m.channel_id, priority)
+        items = self._store.lane_items(head.lane) or items
+        batch = self._batch(items)
         text = "\n".join(str(i.payload.get("text", "")) for i in batch)
         thread = m.thread_ts
         if not thread:  # the card could not be posted: the news goes to the channel
@@ -217,10 +246,19 @@ class Sends:
         for n, part in enumerate(parts):
             piece = batch if n == 0 else [_part(head, n, batch)]
             args = {"text": part, "unfurl_links": False}
-            if head.kind == "broadcast" and thread:
+            if thread and any(i.kind == "broadcast" for i in batch):
                 args["reply_broadcast"] = True
-            ts = await self._post(piece, m.channel_id, thread, args)
+            ts = await self._post(piece, m.channel_id, thread, args, spent=n == 0)
         self._sent(batch, ts)
+
+    def _batch(self, items: list[OutboxItem]) -> list[OutboxItem]:
+        """What goes in the next message of a thread. A post that may have reached Slack
+        (the process stopped in the send window) is sent again as it was, with nothing
+        more; a thread backed up for `fold_after` folds its milestones in."""
+        if items[0].sending_at:
+            return [i for i in reply_batch(items, fold=True) if i.sending_at]
+        waited = (self._clock.now() - items[0].created_at).total_seconds()
+        return reply_batch(items, fold=waited > self._fold_after)
 
     def give_up(self, head: OutboxItem, error: str) -> None:
         """Slack will never take it: drop it (and a card's queued copies), say so."""

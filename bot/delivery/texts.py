@@ -43,16 +43,20 @@ def metadata_key(message: dict[str, object]) -> str | None:
     return key if isinstance(key, str) else None
 
 
-def reply_batch(items: list[OutboxItem], limit: int = MAX_REPLY) -> list[OutboxItem]:
+def reply_batch(
+    items: list[OutboxItem], limit: int = MAX_REPLY, *, fold: bool = False
+) -> list[OutboxItem]:
     """The lane's first item and the plain replies right after it that fit with it in one
-    message (a broadcast or any other kind goes alone)."""
+    message (a broadcast goes alone unless `fold`: then broadcasts and replies merge, and
+    the message is broadcast; any other kind always goes alone)."""
+    kinds = ("reply", "broadcast") if fold else ("reply",)
     head, batch = items[0], [items[0]]
-    if head.kind != "reply":
+    if head.kind not in kinds:
         return batch
     size = len(str(head.payload.get("text", "")))
     for other in items[1:]:
         text = str(other.payload.get("text", ""))
-        if other.kind != "reply" or size + 1 + len(text) > limit:
+        if other.kind not in kinds or size + 1 + len(text) > limit:
             break
         batch.append(other)
         size += 1 + len(text)

@@ -30,9 +30,11 @@ from bot.render.text import (
     hhmmss,
     mention,
     mentions,
+    plain,
     seconds_between,
     truncate,
 )
+from bot.request_reason import MAX_REASON, request_reason
 from storage.records import Approval, TrackedMigration
 
 ERROR_CHARS = 300
@@ -82,22 +84,50 @@ def consequences(
     return f"Moves {app} back to {source}. {how}"
 
 
-def _migration_line(
-    a: Approval, migration: TrackedMigration | None, healthy_for: float | None
-) -> list[str]:
-    if migration is None:
-        return [f"*Migration* {escape(a.migration_id[:8])}: not known to the bot"]
-    line = f"*Migration* {escape(migration.short_id)}: "
-    if migration.current_step == "completed" and migration.completed_at is not None:
-        line += f"completed at {hhmm(migration.completed_at)}"
-    else:
-        line += escape(state_words(migration))
-    dest = escape(_region(a, migration, "dest_region"))
-    health = f"healthy for {age(healthy_for)}" if healthy_for is not None else "health not known"
-    lines = [f"{line} · destination {dest} {health}"]
-    if migration.last_error:
-        lines.append(f"*Last error* {clip(migration.last_error, ERROR_CHARS)}")
-    return lines
+def question(a: Approval, migration: TrackedMigration | None) -> str:
+    """`Approve reverse of blog to us-east-1?` (escaped)."""
+    return f"Approve {subject(a, migration)}?"
+
+
+def _served(a: Approval, m: TrackedMigration, now: datetime) -> str:
+    """How long the destination has served the app (a completion time, not a health check)."""
+    dest, app = escape(_region(a, m, "dest_region")), escape(a.app_id)
+    if m.completed_at is None:
+        return f"*Destination* {dest}: move {escape(m.short_id)} is {escape(state_words(m))}"
+    since = age(seconds_between(m.completed_at, now))
+    return f"*Destination* {dest} has served {app} since {day_time(m.completed_at, now)} ({since})"
+
+
+def _lost(
+    a: Approval, m: TrackedMigration | None, replica_cost: float | None, now: datetime
+) -> str:
+    """Exactly what the approval gives up (escaped)."""
+    app, source = escape(a.app_id), escape(_region(a, m, "source_region"))
+    dest = escape(_region(a, m, "dest_region"))
+    done = m.completed_at if m is not None else None
+    since = f" since {day_time(done, now)}" if done is not None else ""
+    if a.kind == "teardown":
+        return (
+            f"*Lost* the replica in {source} (it has every write made in {dest}{since}); "
+            f"reverse to {source} no longer possible. Saves {est_cost(replica_cost)}. "
+            "Cannot be undone."
+        )
+    if _replica_retained(a, m):
+        return (
+            f"*Lost* no writes: the replica in {source} has every write made in {dest}{since}. "
+            f"{app} is served from {source} again at once."
+        )
+    return (
+        f"*Lost* no writes, but no replica is kept in {source}: a full move back, "
+        f"writes paused (503) while it runs."
+    )
+
+
+def _tally(a: Approval, approver_mentions: str) -> str:
+    line = f"*Approvals* {len(a.approvers)} of {a.required}"
+    if a.approvers:
+        line += f" ({mentions(a.approvers)})"
+    return line + (f" · approvers: {approver_mentions}" if approver_mentions else "")
 
 
 def render_approval_request(
@@ -107,24 +137,25 @@ def render_approval_request(
     approver_mentions: str,
     migration: TrackedMigration | None,
     replica_cost: float | None,
-    healthy_for_seconds: float | None,
+    healthy_for_seconds: float | None = None,
 ) -> Message:
-    """A pending request: everything needed to decide, and Approve / Deny."""
-    what = subject(a, migration)
-    first = f"Approval needed: {what} — requested by {mention(a.requester)}"
+    """A pending request: the question and who asked, the reason, how long the
+    destination has served, what is lost, the approvals and the expiry; Approve / Deny.
+    (`healthy_for_seconds` is no longer shown: the completion time is.)"""
+    ask = question(a, migration)
+    reason = request_reason(a)
     left = seconds_between(now, a.expires_at)
     expiry = f"in {age(left)}" if left > 0 else "overdue"
-    so_far = f"{len(a.approvers)} of {a.required} approvals" + (
-        f": {mentions(a.approvers)}" if a.approvers else " so far"
-    )
-    details = [
-        f"*Asked by* {mention(a.requester)} at {hhmm(a.requested_at)} ({age(seconds_between(a.requested_at, now))} ago)",
-        *_migration_line(a, migration, healthy_for_seconds),
-        f"*Expires* at {day_time(a.expires_at, now)} ({expiry})",
-        f"*Approvals* {so_far}",
-    ]
-    if approver_mentions:
-        details.append(f"*Approvers* {approver_mentions}")
+    expires = f"{day_time(a.expires_at, now)} ({expiry})"
+    lines = [f"*Reason* {clip(reason, MAX_REASON)}" if reason else "*Reason* none given"]
+    if migration is None:
+        lines.append(f"*Move* {escape(a.migration_id[:8])}: not known to the bot")
+    else:
+        lines.append(_served(a, migration, now))
+    lines.append(_lost(a, migration, replica_cost, now))
+    if migration is not None and migration.last_error:
+        lines.append(f"*Last error* {clip(migration.last_error, ERROR_CHARS)}")
+    lines += [_tally(a, approver_mentions), f"*Expires* {expires}"]
     source = _region(a, migration, "source_region")
     deny_ask = confirm(
         f"Deny this {a.kind}?",
@@ -145,14 +176,15 @@ def render_approval_request(
     ]
     block_id = ids.versioned_block_id(ids.APPROVAL_ACTIONS, a.approval_id, a.card_version)
     blocks: list[Block] = [
-        section(f"*{first}*"),
-        section(f":warning: {consequences(a, migration, replica_cost)}"),
-        lines_section(details),
+        section(f"*{ask}* Asked by {mention(a.requester)}"),
+        lines_section(lines),
         actions(buttons, block_id=block_id),
         context(f"request {escape(a.approval_id[:8])}", f"updated {hhmmss(now)}"),
     ]
-    text = first + (f" · {approver_mentions}" if approver_mentions else "")
-    return message(text, blocks)
+    said = f" Reason: {truncate(escape(reason), 150)}." if reason else ""
+    people = mention(a.requester) + (f" · {approver_mentions}" if approver_mentions else "")
+    text = f"{ask}{said} Expires {expires}. Asked by {people}"
+    return message(plain(text), blocks)
 
 
 def _approved(a: Approval) -> str:
@@ -240,6 +272,39 @@ def render_teardown_modal(
                 label=f"Type {a.app_id} to confirm",
                 element=PlainTextInputElement(
                     action_id=ids.TEARDOWN_CONFIRM_INPUT, placeholder=truncate(a.app_id, 150)
+                ),
+            ),
+        ],
+    )
+    return view.to_dict()
+
+
+def render_reason_modal(kind: str, *, app_id: str, metadata: str) -> dict[str, Any]:
+    """ "Request reverse/teardown": the request in one line and an optional reason
+    (`metadata`: what the submission needs to make the request, set by the bot)."""
+    what = (
+        f"a reverse of *{escape(app_id)}*"
+        if kind == "reverse"
+        else f"a teardown of *{escape(app_id)}*'s replica"
+    )
+    view = View(
+        type="modal",
+        callback_id=ids.REQUEST_REASON_VIEW,
+        private_metadata=metadata,
+        title=f"Request {kind}",
+        submit="Ask for approval",
+        close="Cancel",
+        blocks=[
+            section(f"Ask an approver for {what}. Nothing happens until someone approves."),
+            InputBlock(
+                block_id=ids.REQUEST_REASON_BLOCK,
+                label="Why? (optional, the approver reads it)",
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=ids.REQUEST_REASON_INPUT,
+                    multiline=True,
+                    max_length=MAX_REASON,
+                    placeholder="e.g. latency in eu-west-1 since the move",
                 ),
             ),
         ],

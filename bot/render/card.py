@@ -8,18 +8,28 @@ from datetime import datetime
 from slack_sdk.models.blocks import Block, ButtonElement
 
 from bot import ids, steps
+from bot.render.abort import abort_confirm
 from bot.render.blocks import (
     Message,
     actions,
     button,
-    confirm,
     context,
     header,
     lines_section,
     message,
 )
-from bot.render.checklist import DONE, checklist_lines, step_label
-from bot.render.text import clip, escape, est_cost, hhmm, hhmmss, mention, mentions, truncate
+from bot.render.checklist import DONE, checklist_lines, progress_lines, step_label
+from bot.render.text import (
+    clip,
+    escape,
+    est_cost,
+    hhmm,
+    hhmmss,
+    mention,
+    mentions,
+    plain,
+    truncate,
+)
 from bot.replica_rules import blocker, store_target, superseded_note
 from storage.records import OPEN_APPROVAL_STATUSES, Approval, StepRecord, TrackedMigration
 
@@ -33,9 +43,29 @@ _ENDINGS = {
 }
 
 
-def state_words(m: TrackedMigration) -> str:
-    """`Restoring data (step 5 of 13)`, `Completed`, `Failed — needs manual review`."""
+def reversed_words(m: TrackedMigration, reverse: TrackedMigration | None) -> str | None:
+    """A completed move's state once a reverse of it started (None: no reverse)."""
+    if not m.reversed_by or m.current_step != "completed":
+        return None
+    back = (reverse.dest_region if reverse else None) or m.source_region or "the source"
+    if reverse is None:
+        return f"Completed · reverse to {back} started"
+    if reverse.current_step == "completed":
+        return f"Reversed: back in {back}"
+    if reverse.current_step == "failed":
+        return f"Completed, then its reverse to {back} failed: check where it is served"
+    if reverse.current_step == "aborted":
+        return "Completed (its reverse was aborted)"
+    return f"Completed · reversing to {back}"
+
+
+def state_words(m: TrackedMigration, reverse: TrackedMigration | None = None) -> str:
+    """`Restoring data (step 5 of 13)`, `Completed`, `Failed — needs manual review`,
+    `Reversed: back in us-east-1` (`reverse`: the reverse of `m`, when known)."""
     current = m.current_step
+    reversed_ = reversed_words(m, reverse)
+    if reversed_:
+        return reversed_
     if current in _ENDINGS:
         return _ENDINGS[current]
     where = steps.position(current)
@@ -43,13 +73,15 @@ def state_words(m: TrackedMigration) -> str:
     return f"{label} (step {where[0]} of {where[1]})" if where else label
 
 
-def first_line(m: TrackedMigration) -> str:
+def route(m: TrackedMigration) -> str:
+    """`us-east-1 → eu-west-1`; a reverse: `back to us-east-1 from eu-central-1`."""
+    source, dest = m.source_region or "unknown", m.dest_region or "unknown"
+    return f"back to {dest} from {source}" if m.kind == "reverse" else f"{source} → {dest}"
+
+
+def first_line(m: TrackedMigration, reverse: TrackedMigration | None = None) -> str:
     """`app-42 · us-east-1 → eu-west-1 · Restoring data (step 5 of 13)` (not escaped)."""
-    route = f"{m.source_region or 'unknown'} → {m.dest_region or 'unknown'}"
-    if m.kind == "reverse":
-        parent = m.parent_migration_id[:8] if m.parent_migration_id else "an earlier move"
-        route += f" · Reverse of {parent}"
-    return f"{m.app_id} · {route} · {state_words(m)}"
+    return f"{m.app_id} · {route(m)} · {state_words(m, reverse)}"
 
 
 def _flip_time(m: TrackedMigration, history: list[StepRecord]) -> datetime | None:
@@ -75,6 +107,7 @@ def phase_lines(
     *,
     replica_cost: float | None,
     app_writes_paused: bool | None,
+    reverse: TrackedMigration | None = None,
 ) -> list[str]:
     """Writes, traffic and replica, in plain words."""
     current, app = m.current_step, escape(m.app_id)
@@ -83,6 +116,9 @@ def phase_lines(
         escape(m.dest_region or "the destination"),
     )
     lines: list[str] = []
+    paused = m.writes_paused_after_abort if app_writes_paused is None else app_writes_paused
+    if steps.is_terminal(current) and paused:
+        lines.append(alert_writes_paused(m))
     if m.not_found:
         lines.append(
             ":grey_question: Butterbase no longer knows this migration (404): the bot stopped "
@@ -113,31 +149,37 @@ def phase_lines(
     elif steps.may_abort(current):
         lines.append(f":house: Still served from {source} until cutover")
     if m.reversed_by:
-        lines.append(f":leftwards_arrow_with_hook: Reverse started: {escape(m.reversed_by[:8])}")
+        lines.append(reversed_line(m, reverse))
     elif m.replica_state == "replicating":
-        lines.append(
-            f":floppy_disk: Source replica retained in {source} ({est_cost(replica_cost)})"
-        )
+        lines.append(f":floppy_disk: Replica kept in {source} ({est_cost(replica_cost)})")
     if m.replica_state == "torn_down":
         at = f" at {hhmm(m.torn_down_at)}" if m.torn_down_at else ""
         lines.append(f":wastebasket: Replica torn down{at}")
     elif m.replica_state == "none":
-        lines.append(":no_entry_sign: No replica retained: reverse is not possible")
-    if current == "aborted":
-        paused = m.writes_paused_after_abort if app_writes_paused is None else app_writes_paused
-        if paused and m.writes_paused_after_abort:
-            lines.insert(0, alert_paused_after_abort(m))
-        elif paused:
-            lines.insert(0, f":warning: Butterbase still reports writes paused on {app}.")
-    elif steps.is_terminal(current) and app_writes_paused:
-        lines.insert(0, f":warning: Butterbase still reports writes paused on {app}.")
+        lines.append(":no_entry_sign: No replica kept: reverse is not possible")
     return lines
 
 
-def alert_paused_after_abort(m: TrackedMigration) -> str:
+def reversed_line(m: TrackedMigration, reverse: TrackedMigration | None) -> str:
+    """On a reversed move's card: which move took the app back, and where it is now."""
+    short = escape(m.reversed_by[:8]) if m.reversed_by else "?"
+    back = escape((reverse.dest_region if reverse else None) or m.source_region or "the source")
+    app = escape(m.app_id)
+    if reverse is not None and reverse.current_step == "completed":
+        at = reverse.completed_at or reverse.flipped_at
+        when = f" at {hhmm(at)}" if at else ""
+        return (
+            f":leftwards_arrow_with_hook: Reversed{when} by move {short}: {app} is back in {back}"
+        )
+    return f":leftwards_arrow_with_hook: Reverse to {back} started: move {short} (its card is in the thread)"
+
+
+def alert_writes_paused(m: TrackedMigration) -> str:
+    """Writes stayed paused after the move ended: said until the app is ready again."""
+    after = {"aborted": "the abort", "failed": "the failure"}.get(m.current_step, "the move")
     return (
-        f":warning: Writes are still paused on {escape(m.app_id)}: "
-        "the abort ran no compensation. On-call has been paged."
+        f":warning: Writes still paused on {escape(m.app_id)} after {after}: Butterbase "
+        "reports it migrating, so writes answer 503 until Butterbase unpauses them"
     )
 
 
@@ -180,10 +222,10 @@ def fast_reverse_lines(m: TrackedMigration) -> list[str]:
     when = f" at {hhmm(at)}" if at else ""
     back, old = escape(m.dest_region or "the source"), escape(m.source_region or "the destination")
     return [
-        f"{DONE} *Reversed*{when}: traffic switched back to {back} at once (no step ran)",
+        f"{DONE} Reversed{when}: traffic switched back to {back} at once (no step ran)",
         f":leftwards_arrow_with_hook: The replica in {back} was promoted: it is the app's "
         "database again",
-        f":no_entry_sign: {old} no longer serves the app; it is not a retained replica",
+        f":no_entry_sign: {old} no longer serves the app; no replica is kept there",
     ]
 
 
@@ -197,19 +239,28 @@ def card_body(
     replica_cost: float | None,
     app_writes_paused: bool | None,
     fast_reverse: bool = False,
+    reverse: TrackedMigration | None = None,
+    full_steps: bool = False,
 ) -> tuple[str, list[Block]]:
     """The card without its buttons: (fallback text, blocks). `fast_reverse`: a reverse
-    Butterbase created completed, told as what happened, not as steps done."""
-    first = first_line(m)
+    Butterbase created completed, told as what happened, not as steps done. `reverse`:
+    the reverse of `m`, when one started. `full_steps`: one line per step (the private
+    status); the card shows where the move is in two lines, every step is in its thread."""
+    first = first_line(m, reverse)
     if fast_reverse and m.current_step == "completed":
         first = f"{first} · Reversed fast"
         status = fast_reverse_lines(m)
         checklist: list[str] = []
     else:
         status = phase_lines(
-            m, history, replica_cost=replica_cost, app_writes_paused=app_writes_paused
+            m,
+            history,
+            replica_cost=replica_cost,
+            app_writes_paused=app_writes_paused,
+            reverse=reverse,
         )
-        checklist = checklist_lines(m, history, now=now, expected=expected)
+        show = checklist_lines if full_steps else progress_lines
+        checklist = show(m, history, now=now, expected=expected)
     errors = error_lines(m)
     blocks: list[Block] = [header(first)]
     if checklist:
@@ -220,13 +271,14 @@ def card_body(
     if pending:
         blocks.append(lines_section(pending))
     who = mention(m.requester) if m.requester and not m.adopted else "started outside Slack"
-    blocks.append(context(who, f"`{escape(m.short_id)}`", f"updated {hhmmss(now)}"))
+    where = "" if full_steps else "every step in the thread"
+    blocks.append(context(who, f"`{escape(m.short_id)}`", f"updated {hhmmss(now)}", where))
     alerts = [
         line
         for line in [*status, *errors]
         if line.startswith((":warning:", ":repeat:", ":rotating_light:"))
     ]
-    text = "\n".join([escape(first), *alerts])
+    text = "\n".join(plain(line) for line in [escape(first), *alerts])
     return text, blocks
 
 
@@ -243,15 +295,7 @@ def card_buttons(
     current, value = m.current_step, m.migration_id
     buttons: list[ButtonElement] = []
     if steps.may_abort(current) and not m.not_found:
-        source = m.source_region or "the source region"
-        ask = confirm(
-            f"Abort the move of {m.app_id}?",
-            f"Stops the move before cutover. The app stays in {escape(source)}. "
-            "Butterbase runs no clean-up on abort: if writes are paused, they may stay "
-            "paused until on-call steps in.",
-            yes="Abort the move",
-            no="Keep going",
-        )
+        ask = abort_confirm(m.app_id, source=m.source_region, dest=m.dest_region, step=current)
         buttons.append(button("Abort", ids.ABORT, value, style="danger", confirm=ask))
     open_kinds = {
         a.kind
@@ -266,7 +310,7 @@ def card_buttons(
             buttons.append(button("Request teardown", ids.REQUEST_TEARDOWN, value))
     buttons.append(button("Refresh", ids.REFRESH, value))
     if followable:
-        buttons.append(button("Follow in this channel", ids.FOLLOW, value))
+        buttons.append(button("Follow here", ids.FOLLOW, value))
     return buttons
 
 
@@ -284,15 +328,17 @@ def render_card(
     app_moves: Sequence[TrackedMigration] = (),
 ) -> Message:
     """The status card, with the buttons that fit the phase and only those."""
+    reverse = next((r for r in app_moves if r.migration_id == m.reversed_by), None)
     text, blocks = card_body(
         m,
         history,
         now=now,
         expected=expected,
         approvals=approvals,
-        replica_cost=replica_cost,
+        replica_cost=replica_cost if replica_cost is not None else m.replica_cost,
         app_writes_paused=app_writes_paused,
         fast_reverse=fast_reverse,
+        reverse=reverse if m.reversed_by else None,
     )
     block_id = ids.versioned_block_id(ids.CARD_ACTIONS, m.migration_id, m.card_version)
     buttons = card_buttons(m, approvals, followable=followable, app_moves=app_moves)

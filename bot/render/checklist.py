@@ -1,4 +1,5 @@
-"""The card's compact checklist: one line per step, done / running / to come."""
+"""Where a move is: the card's compact progress lines, and the full checklist (one line
+per step, done / running / to come) that `/migration-status` shows."""
 
 from __future__ import annotations
 
@@ -125,7 +126,7 @@ def checklist_lines(
                 at = f" at {hhmm(m.completed_at)}" if m.completed_at else ""
                 lines.append(f"{DONE} *Completed*{at}")
             elif not ended and current != "aborting":
-                lines.append(f"{TO_COME} Completed")
+                lines.append(f"{TO_COME} Completed (to come)")
         elif step == stop:
             lines.append(f"{STOPPED} {step_label(step)} — stopped here")
         elif step == current:
@@ -136,7 +137,88 @@ def checklist_lines(
         elif ended or current == "aborting":
             lines.append(f"{NOT_RUN} {step_label(step)} (not run)")
         else:
-            lines.append(f"{TO_COME} {step_label(step)}")
+            lines.append(f"{TO_COME} {step_label(step)} (to come)")
     if current == "aborting":
         lines.append(running_line(m, history, current, now=now, expected=expected))
     return lines
+
+
+# --- the compact card: where the move is, in one line, and the way out ------------
+
+
+def _next_step(names: list[str], current: str) -> str | None:
+    if current not in names:
+        return None
+    later = names[names.index(current) + 1 :]
+    return later[0] if later else None
+
+
+def now_line(
+    m: TrackedMigration,
+    history: list[StepRecord],
+    *,
+    now: datetime,
+    expected: Mapping[str, float],
+) -> str:
+    """`Step 4 of 13: Dumping data (2s, usually about 6s) · Next: Restoring data`."""
+    current = m.current_step
+    where = steps.position(current)
+    line = f"Step {where[0]} of {where[1]}: " if where else "Now: "
+    line += step_label(current)
+    timing = []
+    start = _started(m, history, current)
+    usual = expected.get(current)
+    if start is not None:
+        timing.append(age(seconds_between(start, now)))
+    if usual:
+        timing.append(f"usually about {age(round(usual / 60) * 60 if usual >= 60 else usual)}")
+    if start is not None and usual and seconds_between(start, now) > 2 * usual:
+        timing.append("longer than usual")
+    if timing:
+        line += f" ({', '.join(timing)})"
+    after = _next_step(ordered_steps(m), current)
+    if after is not None:
+        line += f" · Next: {step_label(after)}"
+    return f"{RUNNING} {line}"
+
+
+def way_out(m: TrackedMigration) -> str | None:
+    """The way back for the phase the move is in (None once it ended)."""
+    if steps.may_abort(m.current_step):
+        return ":leftwards_arrow_with_hook: Before cutover: Abort available"
+    if steps.is_terminal(m.current_step) or m.current_step == "aborting":
+        return None
+    return ":no_entry: After cutover: no abort; /reverse once completed, if a replica is kept"
+
+
+def progress_lines(
+    m: TrackedMigration,
+    history: list[StepRecord],
+    *,
+    now: datetime,
+    expected: Mapping[str, float],
+) -> list[str]:
+    """The card's few lines on progress; every step and its time is in the thread."""
+    current = m.current_step
+    if current == steps.MISSING:
+        return [":grey_question: Not known yet: Butterbase has not said which step it is at"]
+    names = ordered_steps(m)
+    if current == "completed":
+        at = f" at {hhmm(m.completed_at)}" if m.completed_at else ""
+        took = ""
+        if m.completed_at is not None:
+            took = f" in {age(seconds_between(m.created_at, m.completed_at))}"
+        return [f"{DONE} Completed{at} · all {len(names)} steps done{took}"]
+    stop = stop_step(m, history, names)
+    where = steps.position(stop) if stop else None
+    at = f"step {where[0]} of {where[1]}: " if where else ""
+    stopped = f"{at}{step_label(stop)}" if stop else "an unknown step"
+    if current in ("aborted", "failed"):
+        verb = "Failed" if current == "failed" else "Stopped"
+        return [f"{STOPPED} {verb} at {stopped}; the steps after it did not run"]
+    if current == "aborting":
+        line = running_line(m, history, current, now=now, expected=expected)
+        return [line.replace("*", ""), f"{STOPPED} Stopped at {stopped}"]
+    lines = [now_line(m, history, now=now, expected=expected)]
+    out = way_out(m)
+    return [*lines, out] if out else lines

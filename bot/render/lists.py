@@ -58,6 +58,7 @@ def render_status_private(
         approvals=approvals,
         replica_cost=replica_cost,
         app_writes_paused=app_writes_paused,
+        full_steps=True,
     )
     mine = [a for a in approvals if a.migration_id == m.migration_id]
     if mine:
@@ -83,9 +84,7 @@ def _route(source: str | None, dest: str | None) -> str:
 
 def _replica_line(r: SourceReplica, now: datetime) -> str:
     held = (
-        f"retained for {age(seconds_between(r.completed_at, now))}"
-        if r.completed_at
-        else "age unknown"
+        f"kept for {age(seconds_between(r.completed_at, now))}" if r.completed_at else "age unknown"
     )
     return (
         f"*{escape(r.app_id)}* · {_route(r.source_region, r.dest_region)} · {held} · "
@@ -98,7 +97,7 @@ def _live_line(r: SourceReplica) -> str:
     return (
         f"*{escape(r.app_id)}* · :house: {escape(r.source_region or 'its source region')} is "
         f"the app's live primary again (after a reverse of {escape(r.migration_id[:8])}), "
-        "not a retained replica: nothing to tear down"
+        "no replica is kept there: nothing to tear down"
     )
 
 
@@ -106,7 +105,7 @@ def _total(replicas: Sequence[SourceReplica]) -> str:
     costs = [known_cost(r.estimated_monthly_cost_usd) for r in replicas]
     known = [c for c in costs if c is not None]
     unknown = len(replicas) - len(known)
-    count = _plural(len(replicas), "retained replica")
+    count = _plural(len(replicas), "replica")
     if not known:
         return f"{count} · est. cost unknown"
     line = f"{count} · est. {cost(sum(known))} in total"
@@ -145,7 +144,7 @@ def render_channel_overview(
         blocks.append(section("Nothing running in this channel."))
     room = max(OVERVIEW_ITEMS - len(running), 5)
     if replicas:
-        lines = [f"*Retained replicas* ({len(replicas)})"]
+        lines = [f"*Replicas kept* ({len(replicas)})"]
         lines += [f"• {_replica_line(r, now)}" for r in replicas[:room]]
         if len(replicas) > room:
             lines.append(f"and {len(replicas) - room} more")
@@ -157,7 +156,7 @@ def render_channel_overview(
     moves = f"{_plural(len(running), 'move')} running in this channel"
     if not running:
         moves = "Nothing running in this channel"
-    text = moves + (f" · {_plural(len(replicas), 'retained replica')}" if replicas else "")
+    text = moves + (f" · {_plural(len(replicas), 'replica')}" if replicas else "")
     return message(text, blocks)
 
 
@@ -173,10 +172,10 @@ def render_replicas(
     source region serves the app again (after a reverse): shown, never counted."""
     retained = [r for r in replicas if r.migration_id not in live]
     if not replicas:
-        return message("No retained replicas.", [section("No retained replicas.")])
+        return message("No replicas kept.", [section("No replicas kept.")])
     blocked = blocked or {}
-    total = _total(retained) if retained else "No retained replicas"
-    blocks: list[Block] = [section(f"*Retained replicas* · {total}")]
+    total = _total(retained) if retained else "No replicas kept"
+    blocks: list[Block] = [section(f"*Replicas kept* · {total}")]
     for r in replicas[:REPLICA_ITEMS]:
         if r.migration_id in live:
             blocks.append(section(_live_line(r)))

@@ -82,6 +82,11 @@ def escape(text: str) -> str:
 _MARKUP = re.compile(r"(<(?:@[UW][A-Z0-9_]+|#[CG][A-Z0-9_]+|!subteam\^[A-Z0-9_]+)(?:\|[^<>]*)?>)")
 
 
+def plain(text: str) -> str:
+    """For a fallback `text` (what a notification shows as it is): no `*` or backticks."""
+    return text.replace("*", "").replace("`", "'")
+
+
 def escape_keep_mentions(text: str) -> str:
     """Like `escape`, but user, channel and group mentions the bot wrote stay live."""
     parts = _MARKUP.split(text)

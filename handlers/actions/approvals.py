@@ -9,6 +9,7 @@ submission counts as the approval (`handlers/views/teardown_confirm.py`).
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -18,11 +19,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
-from bot.errors import ButterbaseError
-from bot.explain import explain
 from bot.parsing import UUID
 from bot.render import render_teardown_modal
-from handlers.commands.teardown import find_replica
+from bot.render.approval import render_reason_modal
 from handlers.guards import channel_of
 from storage.records import ApprovalKind
 
@@ -40,51 +39,79 @@ async def answer(respond: AsyncRespond, deps: Deps, body: dict[str, Any], text: 
         log.warning("could not answer %s by DM", body["user"]["id"])
 
 
-async def _request(deps: Deps, kind: ApprovalKind, body: dict[str, Any], value: str) -> str:
+def reason_metadata(kind: ApprovalKind, migration_id: str, channel: str | None) -> str:
+    """What the reason modal's submission needs (set by the bot; Slack keeps it)."""
+    return json.dumps({"kind": kind, "migration_id": migration_id, "channel": channel})
+
+
+async def _ask_reason(
+    deps: Deps,
+    kind: ApprovalKind,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+) -> None:
+    """Open the reason modal at once (a trigger_id lives 3 s); a click the store already
+    knows to be refused is answered instead, and if Slack won't open the modal the
+    request is made without a reason."""
     assert deps.approvals is not None
-    if not UUID.match(value):
-        return "That button names no migration the bot knows. Nothing was requested."
-    m = deps.store.get_migration(value)
-    app_id = m.app_id if m else None
-    if app_id is None:
+    user, value = body["user"]["id"], str(action.get("value") or "")
+    refusal = deps.approvals.store_refusal(kind, value, user) if UUID.match(value) else None
+    m = deps.store.get_migration(value) if refusal is None else None
+    if refusal is None and UUID.match(value):
+        app_id = m.app_id if m is not None else f"migration {value[:8]}"
+        view = render_reason_modal(
+            kind, app_id=app_id, metadata=reason_metadata(kind, value, channel_of(body))
+        )
         try:
-            replica = await find_replica(deps, value)
-        except ButterbaseError as exc:
-            return explain(exc, doing="look up the retained replicas")
-        if replica is None:
-            return f"The bot knows no migration `{value[:8]}`. Nothing was requested."
-        app_id = replica.app_id
-    return await deps.approvals.request(
-        kind, app_id=app_id, migration_id=value, user=body["user"]["id"], channel=channel_of(body)
+            await client.views_open(trigger_id=body["trigger_id"], view=view)
+            return
+        except (SlackApiError, KeyError):
+            log.warning("could not open the reason modal; requesting without a reason")
+    text = refusal or await deps.approvals.request_for(
+        kind, value, user=user, channel=channel_of(body)
     )
+    await answer_click(deps, body, text)
+
+
+async def answer_click(deps: Deps, body: dict[str, Any], text: str) -> None:
+    """A private answer where no `respond` is at hand: in the click's channel, or by DM."""
+    user, channel = body["user"]["id"], channel_of(body)
+    try:
+        if channel is not None:
+            await deps.slack.chat_postEphemeral(channel=channel, user=user, text=text)
+        else:
+            await deps.slack.chat_postMessage(channel=user, text=text)
+    except SlackApiError:
+        log.warning("could not answer %s", user)
 
 
 async def handle_request_reverse(
     ack: AsyncAck,
     body: dict[str, Any],
     action: dict[str, Any],
-    respond: AsyncRespond,
+    client: AsyncWebClient,
     *,
     deps: Deps,
 ) -> None:
-    """The status card's "Request reverse": the same request as `/reverse`."""
+    """The status card's "Request reverse": a small modal for the reason, then the same
+    request as `/reverse`."""
     await ack()
-    text = await _request(deps, "reverse", body, str(action.get("value") or ""))
-    await answer(respond, deps, body, text)
+    await _ask_reason(deps, "reverse", body, action, client)
 
 
 async def handle_request_teardown(
     ack: AsyncAck,
     body: dict[str, Any],
     action: dict[str, Any],
-    respond: AsyncRespond,
+    client: AsyncWebClient,
     *,
     deps: Deps,
 ) -> None:
-    """ "Request teardown" on the status card, the `/teardown` list or App Home."""
+    """ "Request teardown" on the status card, the `/teardown` list or App Home: the
+    reason modal, then the same request as `/teardown`."""
     await ack()
-    text = await _request(deps, "teardown", body, str(action.get("value") or ""))
-    await answer(respond, deps, body, text)
+    await _ask_reason(deps, "teardown", body, action, client)
 
 
 async def handle_approve(

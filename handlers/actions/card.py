@@ -22,12 +22,14 @@ from bot.models import MigrationStatus
 from bot.render.blocks import context
 from bot.render.text import hhmm
 from bot.tracker import card_item
+from handlers.actions.approvals import answer
 from handlers.commands.migrate import permalink
 from handlers.commands.status import OVERVIEW, overview, tracked_view, untracked_view
 from handlers.guards import channel_of
 from storage.records import OutboxItem
 
 INVALID = "That button no longer names a migration the bot can act on. Nothing was done."
+NO_CHANNEL = "That button works only in a channel, and this click came from none. Nothing was done."
 
 
 def _private(body: dict[str, Any]) -> bool:
@@ -51,6 +53,15 @@ def _target(deps: Deps, action: dict[str, Any]) -> tuple[str, str, bool] | None:
     if app_id is None:
         return None
     return app_id, migration_id, False
+
+
+async def _channel_or_refuse(deps: Deps, body: dict[str, Any], respond: AsyncRespond) -> str | None:
+    """The click's channel; a click from no channel (App Home, a modal) is refused, so
+    that nothing is ever adopted or posted in channel "" or "None"."""
+    channel = channel_of(body)
+    if channel is None:
+        await answer(respond, deps, body, NO_CHANNEL)
+    return channel
 
 
 async def _target_or_refuse(
@@ -82,16 +93,13 @@ async def handle_abort_click(
 ) -> None:
     """Abort, from the card or from `/abort`'s confirmation (Slack's dialog confirmed it)."""
     await ack()
-    target = await _target_or_refuse(deps, action, respond)
-    if target is None:
+    channel = await _channel_or_refuse(deps, body, respond)
+    target = await _target_or_refuse(deps, action, respond) if channel else None
+    if channel is None or target is None:
         return
     app_id, migration_id, _ = target
     text = await aborting.abort(
-        deps,
-        app_id=app_id,
-        migration_id=migration_id,
-        user=body["user"]["id"],
-        channel=channel_of(body) or "",
+        deps, app_id=app_id, migration_id=migration_id, user=body["user"]["id"], channel=channel
     )
     await _say(respond, body, {"text": text})
 
@@ -144,11 +152,11 @@ async def handle_follow(
 ) -> None:
     """Adopt a migration started outside Slack: its card in this channel, tracked from now."""
     await ack()
-    target = await _target_or_refuse(deps, action, respond)
-    if target is None:
+    channel = await _channel_or_refuse(deps, body, respond)
+    target = await _target_or_refuse(deps, action, respond) if channel else None
+    if channel is None or target is None:
         return
     app_id, migration_id, tracked = target
-    channel = channel_of(body) or ""
     if not tracked:
         status = await _read(deps, app_id, migration_id)
         if isinstance(status, str):
@@ -182,7 +190,9 @@ async def handle_share(
 ) -> None:
     """Post what the private status shows in the channel, for everyone."""
     await ack()
-    channel = channel_of(body) or ""
+    channel = await _channel_or_refuse(deps, body, respond)
+    if channel is None:
+        return
     user = body["user"]["id"]
     value = str(action.get("value") or "")
     if value == OVERVIEW:

@@ -9,7 +9,14 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.deps import Deps
 from bot.parsing import UsageError, check_app_id, check_region
+from handlers.actions.approvals import answer
 from handlers.commands.migrate import start_move
+from handlers.guards import channel_of
+
+NO_CHANNEL = (
+    "The region picker works only in a channel, where the move's card goes, and this pick "
+    "came from none. Nothing was started."
+)
 
 
 async def handle_pick_region(
@@ -21,6 +28,10 @@ async def handle_pick_region(
     deps: Deps,
 ) -> None:
     await ack()
+    channel = channel_of(body)
+    if channel is None:  # never a move tracked in no channel (or in "None")
+        await answer(respond, deps, body, NO_CHANNEL)
+        return
     value = str((action.get("selected_option") or {}).get("value") or "")
     app_id, _, region = value.partition("|")
     try:
@@ -29,9 +40,6 @@ async def handle_pick_region(
     except UsageError as exc:
         await respond(text=str(exc), replace_original=False, response_type="ephemeral")
         return
-    channel = str(
-        (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    )
     outcome = await start_move(
         deps, app_id=app_id, region=region, user=body["user"]["id"], channel=channel
     )

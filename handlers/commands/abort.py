@@ -2,7 +2,7 @@
 
 The command only asks: it reads the migration fresh, refuses with the reason when
 abort is not possible (terminal, past cutover, already aborting), and otherwise shows
-a private "Abort the move" button with Slack's confirm dialog. The click
+a private "Abort the move" button behind the one abort confirmation. The click
 (`handlers/actions/card.py`) does the abort through `bot/aborting.py`.
 """
 
@@ -20,8 +20,9 @@ from bot.errors import ButterbaseError
 from bot.explain import explain
 from bot.models import MigrationStatus
 from bot.parsing import UsageError
-from bot.render.blocks import actions, button, confirm, section
-from bot.render.text import escape
+from bot.render.abort import YES, abort_confirm, abort_consequences
+from bot.render.blocks import actions, button, section
+from bot.render.text import escape, plain
 from bot.resolve import resolve
 from handlers.commands.arguments import read_args
 
@@ -83,30 +84,20 @@ async def prompt(deps: Deps, *, app_id: str, ref: str | None) -> dict[str, Any]:
 
 
 def confirmation(app_id: str, status: MigrationStatus, *, tracked: bool) -> dict[str, Any]:
-    """ "Abort the move of app-42?" with a danger button behind Slack's confirm dialog."""
+    """ "Abort the move of app-42?" with a danger button behind the one abort confirmation
+    (`bot.render.abort`): the private text says what the dialog will say."""
     step = status.current_step
-    source = status.source_region or "its current region"
     short = status.migration_id[:8]
-    text = (
-        f"Abort the move of {app_id} (`{short}`, now {steps.label(step)})? It is still before "
-        f"cutover: the app stays in {source}."
+    consequences = abort_consequences(
+        app_id, source=status.source_region, dest=status.dest_region, step=step
     )
-    if steps.writes_paused(step):
-        text += (
-            " Writes are paused now, and Butterbase's abort runs no clean-up: they may stay "
-            "paused until on-call steps in (the bot will say so in the thread)."
-        )
-    ask = confirm(
-        f"Abort the move of {app_id}?",
-        f"The move stops before cutover and {escape(app_id)} stays in {escape(source)}. "
-        "This can't be undone: a new move would start from the beginning.",
-        yes="Abort the move",
-        no="Keep going",
-    )
+    question = f"Abort the move of {escape(app_id)} ({short}, now {steps.label(step)})?"
+    text = f"{question} {consequences}"
+    ask = abort_confirm(app_id, source=status.source_region, dest=status.dest_region, step=step)
     value = button_value(app_id, status.migration_id, tracked=tracked)
-    abort_button = button("Abort the move", ids.ABORT, value, style="danger", confirm=ask)
+    abort_button = button(YES, ids.ABORT, value, style="danger", confirm=ask)
     blocks = [
-        section(escape(text)),
+        section(text),
         actions([abort_button], block_id=f"abort_confirm:{status.migration_id}"),
     ]
-    return {"text": text, "blocks": [b.to_dict() for b in blocks]}
+    return {"text": plain(text), "blocks": [b.to_dict() for b in blocks]}

@@ -19,6 +19,8 @@ from bot import ids, steps
 from bot.deps import Deps
 from bot.errors import ButterbaseError, Conflict
 from bot.explain import explain
+from bot.render.abort import abort_confirm
+from bot.render.text import escape
 from bot.tracker import card_item
 from handlers.commands.arguments import read_args
 from storage.records import AuditEntry, StepRecord, TrackedMigration
@@ -64,6 +66,14 @@ def region_picker(app_id: str, regions: list[str], current: str | None) -> dict[
     }
 
 
+def swapped(*, app_id: str, region: str) -> str:
+    """`/migrate eu-west-1 app-42`: the region came first."""
+    return (
+        f"{escape(app_id)} is a region, not an app: the app comes first. Did you mean "
+        f"/migrate {escape(region)} {escape(app_id)}? Nothing was started."
+    )
+
+
 async def start_move(
     deps: Deps, *, app_id: str, region: str | None, user: str, channel: str
 ) -> dict[str, Any] | None:
@@ -71,6 +81,8 @@ async def start_move(
     card in the channel says it all."""
     try:
         regions = await deps.regions.get()
+        if app_id in regions and region is not None and region not in regions:
+            return {"text": swapped(app_id=app_id, region=region)}
         app = await deps.butterbase.app(app_id)
     except ButterbaseError as exc:
         return {"text": explain(exc, doing=f"check {app_id} and the regions")}
@@ -189,18 +201,12 @@ async def in_flight_reply(deps: Deps, m: TrackedMigration) -> dict[str, Any]:
                         "text": {"type": "plain_text", "text": "Abort it"},
                         "style": "danger",
                         "value": m.migration_id,
-                        "confirm": {
-                            "title": {
-                                "type": "plain_text",
-                                "text": f"Abort the move of {m.app_id}?"[:100],
-                            },
-                            "text": {
-                                "type": "plain_text",
-                                "text": "It is still before cutover: the app stays where it is.",
-                            },
-                            "confirm": {"type": "plain_text", "text": "Abort"},
-                            "deny": {"type": "plain_text", "text": "Keep going"},
-                        },
+                        "confirm": abort_confirm(
+                            m.app_id,
+                            source=m.source_region,
+                            dest=m.dest_region,
+                            step=m.current_step,
+                        ).to_dict(),
                     }
                 ],
             }

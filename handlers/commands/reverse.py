@@ -1,4 +1,4 @@
-"""`/reverse <app_id> [<migration_id>]`: ask for approval to move a completed migration back.
+"""`/reverse <app_id> [<migration_id>] [<reason…>]`: ask for approval to move a completed migration back.
 
 Only while its source replica is retained, never once the app is back in its source
 region; the approval itself happens on the request card (`handlers/actions/approvals.py`).
@@ -37,6 +37,7 @@ async def handle_reverse(
         ref=args.migration_ref,
         user=command["user_id"],
         channel=command["channel_id"],
+        reason=args.reason,
     )
     await respond(text=text, response_type="ephemeral", replace_original=False)
 
@@ -47,7 +48,13 @@ def latest_move(store: Store, app_id: str) -> TrackedMigration | None:
 
 
 async def request_reverse(
-    deps: Deps, *, app_id: str, ref: str | None, user: str, channel: str | None
+    deps: Deps,
+    *,
+    app_id: str,
+    ref: str | None,
+    user: str,
+    channel: str | None,
+    reason: str | None = None,
 ) -> str:
     """Open a reverse request for the migration; the private reply."""
     assert deps.approvals is not None
@@ -68,5 +75,10 @@ async def request_reverse(
     except ButterbaseError as exc:
         return explain(exc, doing=f"look up the migration of {app_id}")
     return await deps.approvals.request(
-        "reverse", app_id=app_id, migration_id=migration_id, user=user, channel=channel
+        "reverse",
+        app_id=app_id,
+        migration_id=migration_id,
+        user=user,
+        channel=channel,
+        reason=reason,
     )

@@ -5,7 +5,7 @@
 - an app and an id (whole, or the short form the bot shows): that migration.
 
 Private, with a "Share in channel" button. A migration the bot does not follow
-(started outside Slack) is shown with a "Follow in this channel" button.
+(started outside Slack) is shown with a "Follow here" button.
 """
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ async def overview(deps: Deps, channel: str, *, shareable: bool = True) -> dict[
     for r in replicas:
         deps.cards.replica_costs[r.migration_id] = r.estimated_monthly_cost_usd
     live = await live_primaries(deps, replicas)
-    message = render_channel_overview(running, replicas, now=deps.clock.now(), live=live)
+    replicas = [r for r in replicas if r.migration_id not in live]  # not kept: left out
+    message = render_channel_overview(running, replicas, now=deps.clock.now())
     blocks = list(message.blocks)
     if note:
         blocks.append(context(note).to_dict())
@@ -116,7 +117,7 @@ def tracked_view(deps: Deps, migration_id: str, *, lead: str | None = None) -> d
 def untracked_view(
     deps: Deps, status: MigrationStatus, *, app_id: str, channel: str, shareable: bool = True
 ) -> dict[str, Any]:
-    """A migration the bot does not follow, as its card would show it, with "Follow in
+    """A migration the bot does not follow, as its card would show it, with "Follow
     this channel". Its buttons name the app too: the bot has no record to find it by."""
     m = from_status(status, app_id=app_id, channel=channel, now=deps.clock.now())
     message = render_card(
@@ -155,7 +156,7 @@ async def app_status(deps: Deps, app_id: str, channel: str) -> dict[str, Any]:
     if known:
         lead = f"No move of {escape(app_id)} is running. The last one the bot knows:"
         return tracked_view(deps, known[0].migration_id, lead=lead)
-    return {"text": f"No migration of {escape(app_id)} is running and the bot knows of none."}
+    return {"text": f"No move of {escape(app_id)} is running and the bot knows of none."}
 
 
 async def _moving_elsewhere(deps: Deps, app_id: str) -> str | None:
@@ -183,7 +184,7 @@ async def migration_status(deps: Deps, app_id: str, ref: str, channel: str) -> d
     except UsageError as exc:
         return {"text": str(exc)}
     except ButterbaseError as exc:
-        return {"text": explain(exc, doing=f"read migration `{ref[:8]}` of {app_id}")}
+        return {"text": explain(exc, doing=f"read move {ref[:8]} of {app_id}")}
     if found.tracked is not None:
         return tracked_view(deps, found.migration_id)
     assert found.status is not None

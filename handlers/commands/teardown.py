@@ -1,4 +1,4 @@
-"""`/teardown [<app_id> | <migration_id>]`: the retained replicas, or a teardown request.
+"""`/teardown [<app_id> | <migration_id>] [<reason…>]`: the retained replicas, or a teardown request.
 
 With nothing: every retained replica (`GET /v1/source-replicas`) with its age, its
 estimated cost and a "Request teardown" button, or the reason it can't be torn down
@@ -19,7 +19,7 @@ from bot.explain import explain
 from bot.models import SourceReplica
 from bot.parsing import UUID, UsageError
 from bot.render import render_replicas
-from bot.replica_listing import teardown_blocks
+from bot.replica_listing import kept_replicas, teardown_blocks
 from bot.resolve import resolve_known
 from handlers.commands.arguments import read_args
 
@@ -38,7 +38,12 @@ async def handle_teardown(
         reply = await replica_list(deps)
     else:
         reply = await request_teardown(
-            deps, app_id=args.app_id, ref=args.migration_ref, user=user, channel=channel
+            deps,
+            app_id=args.app_id,
+            ref=args.migration_ref,
+            user=user,
+            channel=channel,
+            reason=args.reason,
         )
     await respond(response_type="ephemeral", replace_original=False, **reply)
 
@@ -51,7 +56,8 @@ async def replica_list(deps: Deps, *, app_id: str | None = None) -> dict[str, An
     except ButterbaseError as exc:
         return {"text": explain(exc, doing="list the retained replicas")}
     now = deps.clock.now()
-    shown = [r for r in replicas if app_id is None or r.app_id == app_id]
+    kept = kept_replicas(deps.store, replicas, regions=regions)  # no reversed move's source
+    shown = [r for r in kept if app_id is None or r.app_id == app_id]
     for r in shown:
         deps.cards.replica_costs[r.migration_id] = r.estimated_monthly_cost_usd
     soak = deps.settings.bot_teardown_soak
@@ -67,7 +73,13 @@ async def find_replica(deps: Deps, migration_id: str) -> SourceReplica | None:
 
 
 async def request_teardown(
-    deps: Deps, *, app_id: str | None, ref: str | None, user: str, channel: str | None
+    deps: Deps,
+    *,
+    app_id: str | None,
+    ref: str | None,
+    user: str,
+    channel: str | None,
+    reason: str | None = None,
 ) -> dict[str, Any]:
     """Open a teardown request for a migration (by id) or an app's one retained replica."""
     assert deps.approvals is not None
@@ -86,7 +98,10 @@ async def request_teardown(
                 app_id, migration_id = found.app_id, found.migration_id
         else:
             assert app_id is not None
-            mine = [r for r in await deps.butterbase.source_replicas() if r.app_id == app_id]
+            listed = await deps.butterbase.source_replicas()
+            regions = {app.id: app.region for app in await deps.butterbase.apps()}
+            kept = kept_replicas(deps.store, listed, regions=regions)
+            mine = [r for r in kept if r.app_id == app_id]
             if not mine:
                 return {
                     "text": f"Butterbase lists no retained replica of {app_id}, so there is nothing "
@@ -101,6 +116,11 @@ async def request_teardown(
     except ButterbaseError as exc:
         return {"text": explain(exc, doing="look up the retained replicas")}
     text = await deps.approvals.request(
-        "teardown", app_id=app_id, migration_id=migration_id, user=user, channel=channel
+        "teardown",
+        app_id=app_id,
+        migration_id=migration_id,
+        user=user,
+        channel=channel,
+        reason=reason,
     )
     return {"text": text}

@@ -28,7 +28,7 @@ from bot.explain import explain
 from bot.home import UPDATED_BLOCK, HomeData, link_key, render_home
 from bot.models import SourceReplica
 from bot.render.text import hhmm, seconds_between
-from bot.replica_listing import teardown_blocks
+from bot.replica_listing import kept_replicas, teardown_blocks
 from storage.records import Approval
 from storage.store import Store
 
@@ -131,7 +131,8 @@ class HomeTab:
             for m in store.recent_migrations(requester=user, limit=RECENT)
             if steps.is_terminal(m.current_step) or not m.polling
         ]
-        replicas = await self._current_replicas(max_age=0.0 if fresh else REPLICAS_TTL)
+        listed = await self._current_replicas(max_age=0.0 if fresh else REPLICAS_TTL)
+        replicas = kept_replicas(store, listed, regions=self._regions)  # no reversed source
         await self._look_up_links(
             [(m.channel_id, m.card_ts) for m in [*in_flight, *recent]]
             + [(a.channel_id, a.message_ts) for a in waiting]

@@ -12,9 +12,10 @@ from bot.deps import Deps
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    from handlers.views import teardown_confirm
+    from handlers.views import request_reason, teardown_confirm
 
     app.view(ids.TEARDOWN_CONFIRM_VIEW)(partial(teardown_confirm.handle_submit, deps=deps))
+    app.view(ids.REQUEST_REASON_VIEW)(partial(request_reason.handle_submit, deps=deps))
 
 
 def register_fallback(app: AsyncApp, deps: Deps) -> None:

@@ -103,9 +103,18 @@ def test_usage_shows_the_commands_own_form(command):
         ("/abort", "", "Which app?"),
         ("/reverse", "   ", "Which app?"),
         ("/abort", f"app-42 {MID} extra", "Too many arguments."),
-        ("/reverse", f"app-42 {MID} extra", "Too many arguments."),
         ("/migration-status", f"app-42 {MID} extra", "Too many arguments."),
-        ("/teardown", f"app-42 {MID}", "Too many arguments: give one app id or one migration id."),
+        (
+            "/teardown",
+            f"app-42 {MID}",
+            "Give one app id or one migration id, then the reason if any.",
+        ),
+        (
+            "/reverse",
+            "app-42 7a0c123 because",
+            "`7a0c123` looks like a migration id but is not one: give the whole id or the "
+            "8-character short id the bot shows, then the reason.",
+        ),
     ],
 )
 def test_missing_and_extra_arguments(command, text, problem):
@@ -230,3 +239,42 @@ def test_an_app_id_of_sixty_five_characters_is_refused():
 def test_an_unknown_command_is_refused():
     with pytest.raises(UsageError, match="Unknown command /nope"):
         parse("/nope", "app-42")
+
+
+# --- reasons: /reverse and /teardown take free text after the target ----------------
+
+
+@pytest.mark.parametrize(
+    ("command", "text", "expected"),
+    [
+        ("/reverse", "app-42", Args("/reverse", app_id="app-42")),
+        (
+            "/reverse",
+            "app-42 eu latency is bad",
+            Args("/reverse", app_id="app-42", reason="eu latency is bad"),
+        ),
+        (
+            "/reverse",
+            f"app-42 {MID} eu latency  is bad",
+            Args("/reverse", app_id="app-42", migration_ref=MID, reason="eu latency is bad"),
+        ),
+        (
+            "/teardown",
+            "app-42 saves money",
+            Args("/teardown", app_id="app-42", reason="saves money"),
+        ),
+        (
+            "/teardown",
+            "7a0c1234 stable for a week",
+            Args("/teardown", migration_ref="7a0c1234", reason="stable for a week"),
+        ),
+    ],
+)
+def test_a_reason_after_the_target(command, text, expected):
+    assert parse(command, text) == expected
+
+
+def test_a_reason_may_be_longer_than_other_arguments():
+    reason = "x" * 300
+    assert parse("/reverse", f"app-42 {reason}").reason == reason
+    assert "too long" in refused("/abort", f"app-42 {reason}")

@@ -63,11 +63,11 @@ async def test_a_failure_inside_flipping_routing_says_the_app_is_still_in_the_so
     text = await _failed_reply(butterbase)
     assert butterbase.app_reads == 1
     assert "FAILED during cutover" in text
-    assert "still served from us-east-1, writes paused" in text
+    assert "still served from us-east-1 (routing did not flip), writes still paused" in text
     assert "eu-west-1" not in text.split("·", 2)[-1]  # only in the headline's route
 
 
 async def test_when_the_app_cannot_be_read_no_region_is_claimed() -> None:
     text = await _failed_reply(FailedInsideCutover(None, apps_down=True))
-    assert "couldn't read where the app is served from" in text
+    assert "where it is served from could not be read" in text
     assert "served from eu-west-1" not in text

@@ -166,3 +166,34 @@ async def shows(world: World, ts: str, text: str, *, timeout: float = 10.0) -> M
         return message if message is not None and text in message.text else None
 
     return await wait_for(has, timeout=timeout, message=f"{text!r} on {ts}")
+
+
+def thread_lines(world: World, card_ts: str) -> list[str]:
+    """Every line of the thread's replies (the outbox may send queued replies as one)."""
+    return [line for t in world.thread_texts(card_ts) for line in t.splitlines()]
+
+
+async def request_by_button(
+    world: World,
+    user: str,
+    ts: str,
+    action_id: str,
+    *,
+    value: str | None = None,
+    reason: str = "",
+    ephemeral: bool = False,
+) -> str:
+    """Click "Request reverse/teardown", give `reason` in the modal; the private answer."""
+    before = len(world.ws.ephemerals(user))
+    opened = len(world.ws.open_views(user))
+    extra: dict[str, Any] = {"value": value, "force": True} if value else {}
+    result = await world.d.click(user, CHANNEL, ts, action_id, ephemeral=ephemeral, **extra)
+    assert result.status == 200
+    views = await wait_for(lambda: world.ws.open_views(user)[opened:], message="the reason modal")
+    modal = views[0]
+    assert modal.callback_id == ids.REQUEST_REASON_VIEW
+    values = {ids.REQUEST_REASON_BLOCK: {ids.REQUEST_REASON_INPUT: reason}}
+    submitted = await world.d.submit_view(user, modal.id, values)
+    assert submitted.status == 200 and not modal.is_open
+    found = await wait_for(lambda: world.ws.ephemerals(user)[before:], message="the answer")
+    return found[0].text

@@ -11,7 +11,9 @@ from tests.e2e.approvals_support import (
     click,
     completed_move,
     migration,
+    posted,
     request,
+    request_by_button,
     reverse_calls,
     shows,
     status_of,
@@ -23,13 +25,13 @@ async def test_reverse_approved_by_an_approver(world: World) -> None:
     move = await completed_move(world)
     a = await request(world, "reverse", move)
     before = card(world, a)
-    assert before.text == (
-        "Approval needed: reverse of app-42 to us-east-1 — requested by <@U_REQ> · <@U_APP1> <@U_APP2>"
-    )
+    assert before.text.startswith("Approve reverse of app-42 to us-east-1? Expires ")
+    assert before.text.endswith("Asked by <@U_REQ> · <@U_APP1> <@U_APP2>")
     assert before.thread_ts == move.card_ts and before.reply_broadcast
     assert buttons(before) == [ids.APPROVE, ids.DENY]
     body = " ".join(b.get("text", {}).get("text", "") for b in before.blocks)
-    assert "Replica retained: yes" in body and "0 of 1 approvals so far" in body
+    assert "*Lost* no writes: the replica in us-east-1 has every write" in body
+    assert "*Approvals* 0 of 1 · approvers:" in body
     # the status card says a reverse is waiting, and stops offering to request one
     await wait_for(
         lambda: (
@@ -59,7 +61,7 @@ async def test_reverse_approved_by_an_approver(world: World) -> None:
     assert reverse.thread_ts == move.card_ts
     reverse_card = await shows(world, str(reverse.card_ts), "Completed")
     assert reverse_card.thread_ts == move.card_ts
-    assert reverse_card.text.startswith("app-42 · eu-west-1 → us-east-1 · Reverse of")
+    assert reverse_card.text.startswith("app-42 · back to us-east-1 from eu-west-1 · Completed")
 
     await wait_for(
         lambda: any("Reverse started by" in t for t in world.thread_texts(move.card_ts)),
@@ -84,7 +86,8 @@ async def test_reverse_approved_by_an_approver(world: World) -> None:
     forward = await wait_for(
         lambda: (
             (m := world.ws.find_message(CHANNEL, move.card_ts))
-            and "Reverse started" in str(m.blocks)
+            and "Reversed at " in str(m.blocks)
+            and f"by move {new_id[:8]}: app-42 is back in us-east-1" in str(m.blocks)
             and m
         ),
         message="the forward card updated",
@@ -120,10 +123,17 @@ async def test_reverse_approved_by_an_approver(world: World) -> None:
 
 async def test_the_card_button_makes_the_same_request(world: World) -> None:
     move = await completed_move(world)
-    result = await world.d.click(REQUESTER, CHANNEL, move.card_ts, ids.REQUEST_REVERSE)
-    assert result.status == 200
-    answer = await wait_for(lambda: world.ephemeral_texts(REQUESTER), message="the answer")
-    assert answer[0].startswith("Asked for approval of a reverse of app-42")
+    answer = await request_by_button(
+        world, REQUESTER, move.card_ts, ids.REQUEST_REVERSE, reason="p99 latency *tripled*"
+    )
+    assert answer.startswith("Asked for approval of a reverse of app-42")
+    a = await posted(world, move.migration_id, "reverse")
+    assert a.snapshot["request_reason"] == "p99 latency *tripled*"
+    shown = card(world, a)
+    assert shown.text.startswith(
+        "Approve reverse of app-42 to us-east-1? Reason: p99 latency tripled."
+    )
+    assert "*Reason* p99 latency *tripled*" in str(shown.blocks)
     # a second request links to the first instead of opening another
     again = await ask(world, APPROVER2, "/reverse", "app-42")
     assert again.startswith("A reverse of app-42 was already requested by <@U_REQ> at ")

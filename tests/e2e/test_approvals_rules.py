@@ -81,7 +81,7 @@ async def test_two_approvals_required(tmp_path: Path) -> None:
             == "Your approval is recorded (1 of 2): 1 more approval from another approver needed."
         )
         await wait_for(
-            lambda: "1 of 2 approvals: <@U_APP1>" in str(card(world, a).blocks), message="1 of 2"
+            lambda: "*Approvals* 1 of 2 (<@U_APP1>)" in str(card(world, a).blocks), message="1 of 2"
         )
         twice = await click(world, APPROVER1, a)
         assert twice.startswith("You already approved this at ") and twice.endswith(

@@ -42,13 +42,17 @@ async def test_abort_before_cutover_asks_then_aborts(world: World) -> None:
     short = mid[:8]
 
     ask = await private_reply(world, BYSTANDER, "/abort", "app-42")
-    assert ask.text == (
-        f"Abort the move of app-42 (`{short}`, now Reserving the destination)? It is still "
-        "before cutover: the app stays in us-east-1."
+    said = (
+        "Stops the move to eu-west-1 now. app-42 stays in us-east-1. If writes are paused by "
+        "then, Butterbase will not unpause them: they stay paused (503) until someone fixes it."
     )
+    assert ask.text == f"Abort the move of app-42 ({short}, now Reserving the destination)? {said}"
     button = buttons(ask.blocks)[ids.ABORT]
     assert button["value"] == mid and button["style"] == "danger"
     assert button["confirm"]["confirm"]["text"] == "Abort the move"
+    assert button["confirm"]["text"]["text"] == said  # the card's Abort asks the same
+    card_abort = buttons(world.ws.find_message(CHANNEL, card_ts).blocks)[ids.ABORT]  # type: ignore[union-attr]
+    assert card_abort["confirm"]["text"]["text"] == said
     assert abort_calls(world) == []  # asking is not aborting
 
     done = await click_private(world, BYSTANDER, ask, ids.ABORT)
@@ -66,8 +70,8 @@ async def test_abort_before_cutover_asks_then_aborts(world: World) -> None:
     )
     joined = "\n".join(thread)
     assert "<@U_OTHER> aborted the move at" in joined
-    assert "Aborted on request. The app stays in us-east-1." in joined
-    assert re.search(r"app-42 · Reserving the destination (\(\S+\) )?stopped · \*Aborted\*", joined)
+    assert "Aborted on request by <@U_OTHER>." in joined
+    assert "Final state: Aborted at " in joined
     assert "STILL PAUSED" not in joined  # writes were never paused
     card = world.ws.find_message(CHANNEL, card_ts)
     assert card is not None and ids.ABORT not in buttons(card.blocks)
@@ -136,8 +140,8 @@ async def test_abort_past_blocking_writes_reports_paused_writes_once(world: Worl
     card_ts, mid = await start_move(world, "app-42", "eu-west-1", hold_at="copying_blobs")
     ask = await private_reply(world, REQUESTER, "/abort", "app-42")
     assert ask.text.endswith(
-        "Writes are paused now, and Butterbase's abort runs no clean-up: they may stay paused "
-        "until on-call steps in (the bot will say so in the thread)."
+        "Writes are paused now and Butterbase will not unpause them: they stay paused (503) "
+        "until someone fixes it."
     )
     done = await click_private(world, REQUESTER, ask, ids.ABORT)
     assert ABORTED.fullmatch(done.text), done.text
@@ -155,7 +159,7 @@ async def test_abort_past_blocking_writes_reports_paused_writes_once(world: Worl
     assert len(paused()) == 1
     assert "<!subteam^S_ONCALL>" in paused()[0] and "<@U_REQ>" in paused()[0]
     assert world.sim.apps["app-42"].provisioning_status == "migrating"
-    assert "Writes are still paused on app-42" in card_text(world, card_ts)
+    assert "Writes still paused on app-42" in card_text(world, card_ts)
     assert abort_calls(world) == [f"/v1/apps/app-42/migrations/{mid}/abort"]
 
 

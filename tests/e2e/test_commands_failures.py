@@ -12,7 +12,7 @@ from tests.e2e.private import done_steps, start_move, tracked
 
 def summary_reached(world: World, card_ts: str) -> list[str]:
     texts = world.thread_texts(card_ts)
-    return texts if any("*Summary*" in t for t in texts) else []
+    return texts if any("Summary · " in t for t in texts) else []
 
 
 def broadcasts(world: World, card_ts: str) -> list[str]:
@@ -44,10 +44,13 @@ async def test_five_failures_before_cutover_end_aborted(world: World) -> None:
     assert tracked(world, mid).current_step == "aborted"
     aborted = [t for t in broadcasts(world, card_ts) if "Aborted" in t]
     assert len(aborted) == 1
-    assert aborted[0].startswith(":octagonal_sign: <@U_REQ> <!subteam^S_ONCALL> app-42 · ")
-    assert "blob store is gone" in aborted[0] and "The app stays in us-east-1." in aborted[0]
+    assert aborted[0].startswith("Aborted: app-42 stays in us-east-1.")  # the state first
+    # one ping per incident: the "stuck" notice or the abort, mentions last
+    pings = [t for t in broadcasts(world, card_ts) if "<!subteam^S_ONCALL>" in t]
+    assert len(pings) == 1 and pings[0].endswith("<@U_REQ> <!subteam^S_ONCALL>")
+    assert "rolled back (blob store is gone)" in aborted[0]
     assert sum("is failing and being retried" in t for t in thread) == 1
-    stopped = r"app-42 · Copying blobs (\(\S+\) )?stopped · (now \*Aborting|\*Aborted\*)"
+    stopped = r"app-42 · Copying blobs (\(\S+\) )?stopped · (now Aborting|Aborted)"
     assert re.search(stopped, "\n".join(thread))
     assert world.cards()[0].text.startswith("app-42 · us-east-1 → eu-west-1 · Aborted")
     assert world.mutating_requests()[1:] == []  # the bot itself aborted nothing
@@ -61,9 +64,10 @@ async def test_five_failures_after_cutover_end_failed_and_ping(world: World) -> 
     assert tracked(world, mid).current_step == "failed"
     failed = [t for t in broadcasts(world, card_ts) if "FAILED" in t]
     assert len(failed) == 1
-    assert failed[0].startswith(":rotating_light: <@U_REQ> <!subteam^S_ONCALL> app-42 · ")
-    assert "It needs manual review" in failed[0] and "Abort is not possible" in failed[0]
-    stopped = r"app-42 · Setting up reverse replication (\(\S+\) )?stopped · \*Failed"
+    assert failed[0].startswith("FAILED after cutover: app-42 — ")  # the state first
+    assert failed[0].endswith("<@U_REQ> <!subteam^S_ONCALL>")  # the mentions last
+    assert "it needs manual review" in failed[0] and "Abort is not possible" in failed[0]
+    stopped = r"app-42 · Setting up reverse replication (\(\S+\) )?stopped · Failed"
     assert re.search(stopped, "\n".join(thread))
     assert sum("is failing and being retried" in t for t in thread) == 1
     assert world.cards()[0].text.startswith(

@@ -27,6 +27,17 @@ async def test_unknown_region_lists_the_valid_ones_and_starts_nothing(world: Wor
     assert world.cards() == []
 
 
+async def test_the_region_first_suggests_the_swap_and_starts_nothing(world: World) -> None:
+    """Issue 15 point 13: `/migrate eu-west-1 app-42` says which way round it goes."""
+    reply = await private_reply(world, REQUESTER, "/migrate", "eu-west-1 app-42")
+    assert reply.text == (
+        "eu-west-1 is a region, not an app: the app comes first. Did you mean "
+        "/migrate app-42 eu-west-1? Nothing was started."
+    )
+    assert world.mutating_requests() == []
+    assert world.cards() == []
+
+
 async def test_unknown_region_is_refused_even_when_the_server_would_take_it(world: World) -> None:
     world.sim.config.lenient_regions = True  # the published server's behaviour: 202 for mars-1
     reply = await private_reply(world, REQUESTER, "/migrate", "app-42 mars-1")

@@ -21,10 +21,10 @@ async def test_nothing_shows_the_channel_and_the_retained_replicas(world: World)
     await wait_for(lambda: done.current_step == "completed", message="blog's move to complete")
 
     reply = await private_reply(world, BYSTANDER, "/migration-status")
-    assert reply.text == "1 move running in this channel · 1 retained replica"
+    assert reply.text == "1 move running in this channel · 1 replica"
     shown = "\n".join(str(b) for b in reply.blocks)
     assert "*app-42* · us-east-1 → eu-west-1 · Dumping data" in shown
-    assert "*blog* · us-east-1 → eu-west-1 · retained for" in shown
+    assert "*blog* · us-east-1 → eu-west-1 · kept for" in shown
     assert "est. unknown" in shown and "$0" not in shown  # the server's cost 0: unknown
     share = buttons(reply.blocks)[ids.SHARE_STATUS]
 
@@ -32,7 +32,7 @@ async def test_nothing_shows_the_channel_and_the_retained_replicas(world: World)
     answered = await click_private(world, BYSTANDER, reply, ids.SHARE_STATUS)
     assert answered.text == f"Shared in <#{CHANNEL}>."
     posted = await wait_for(lambda: world.cards()[before:], message="the shared overview")
-    assert posted[0].text == "1 move running in this channel · 1 retained replica"
+    assert posted[0].text == "1 move running in this channel · 1 replica"
     assert "Shared by <@U_OTHER>" in str(posted[0].blocks)
     assert ids.SHARE_STATUS not in buttons(posted[0].blocks) and share["value"] == "overview"
     assert world.mutating_requests() == [
@@ -95,7 +95,7 @@ async def test_an_app_with_a_move_started_outside_slack_can_be_followed(world: W
 
 async def test_an_app_with_nothing_running_and_nothing_known(world: World) -> None:
     reply = await private_reply(world, REQUESTER, "/migration-status", "blog")
-    assert reply.text == "No migration of blog is running and the bot knows of none."
+    assert reply.text == "No move of blog is running and the bot knows of none."
     assert reply.blocks == []
 
 

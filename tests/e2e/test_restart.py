@@ -118,7 +118,7 @@ async def test_a_killed_bot_resumes_and_reports_every_step_once(tmp_path: Path) 
             card = (await wait_for(world.cards, message="the card"))[0]
             mid = next(iter(world.sim.migrations))
             await wait_for(
-                lambda: "now *Reserving the destination*" in "\n".join(world.thread_texts(card.ts)),
+                lambda: "now Reserving the destination" in "\n".join(world.thread_texts(card.ts)),
                 message="the first step in the thread",
             )
             await outbox_empty(port)
@@ -145,7 +145,7 @@ async def test_a_killed_bot_resumes_and_reports_every_step_once(tmp_path: Path) 
             )
             world.sim.unstall("app-42")
             await wait_for(
-                lambda: any("*Summary*" in t for t in world.thread_texts(card.ts)),
+                lambda: any("Summary · " in t for t in world.thread_texts(card.ts)),
                 message="the summary",
             )
             await outbox_empty(port)
@@ -155,16 +155,16 @@ async def test_a_killed_bot_resumes_and_reports_every_step_once(tmp_path: Path) 
 
     assert thread[: len(before_restart)] == before_restart  # nothing was posted again
     assert len(offline) == 1
-    assert offline[0] == (
+    assert offline[0].splitlines()[0] == (  # the cutover, a thread reply, may follow it
         ":white_check_mark: app-42 · While the bot was offline: Reserving the destination, "
         "Blocking writes, Dumping data, Restoring data, Dumping key-value data, Restoring "
         "key-value data, Copying blobs, Copying the runtime, "
-        "Flipping routing (cutover), Setting up reverse replication done · now *Unblocking "
-        "writes* (step 12 of 13)"
+        "Flipping routing (cutover), Setting up reverse replication done · now Unblocking "
+        "writes (step 12 of 13)"
     )
     assert done_steps(thread) == list(steps.HAPPY_PATH[:-1])  # every step exactly once
-    assert sum("Cutover: routing flipped" in t for t in thread) == 1
-    assert sum("*Summary*" in t for t in thread) == 1
+    assert sum("Cutover: " in t for t in thread) == 1
+    assert sum("Summary · " in t for t in thread) == 1
     assert [c.ts for c in world.cards()] == [card.ts]  # exactly one card
     final = world.ws.find_message(CHANNEL, card.ts)
     assert final is not None and final.text == "app-42 · us-east-1 → eu-west-1 · Completed"

@@ -31,7 +31,7 @@ T = TypeVar("T")
 STATUS_PATH = re.compile(r"^/v1/apps/[^/]+/migrations/[0-9a-f-]{36}$")
 _LINE = re.compile(
     r"^(?::white_check_mark: )?\S+ · (?:While the bot was offline: )?(?:(?P<done>.+?) done · )?"
-    r"(?:now \*(?P<now>[^*]+)\*(?: \(step \d+ of \d+\))?|\*(?P<end>[^*]+)\*)$"
+    r"(?:now (?P<now>.+?)(?: \(step \d+ of \d+\))?|(?P<end>Completed|Aborted|Failed \(needs manual review\)))$"
 )
 _TOOK = re.compile(r" \(\d[\dhms ]*\)$")
 _STEP_OF = {info.label: name for name, info in steps.STEPS.items()}
@@ -108,7 +108,7 @@ async def start_move(world: World, app_id: str, region: str, *, hold_at: str) ->
         lambda: m.card_ts if (m := store.get_migration(mid)) is not None else None,
         message="the card",
     )
-    await says(world, card, f"now *{steps.label(hold_at)}*")
+    await says(world, card, f"now {steps.label(hold_at)}")
     return card, mid
 
 
@@ -131,7 +131,7 @@ async def finished(
         card = world.ws.find_message(channel, card_ts)
         texts = world.thread_texts(card_ts, channel)
         ended = card is not None and card.text.endswith("· Completed")
-        return texts if ended and any("*Summary*" in t for t in texts) else None
+        return texts if ended and any("Summary · " in t for t in texts) else None
 
     return await until(done, timeout=timeout, message="the summary and a Completed card")
 

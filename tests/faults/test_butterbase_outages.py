@@ -89,7 +89,7 @@ async def test_butterbase_down_during_moves(
         outage.end()
         for card in cards:
             await says(world, card, RECOVERED)
-            await says(world, card, "now *Copying the runtime*")
+            await says(world, card, "now Copying the runtime")
         for app, _ in MOVES:
             world.sim.unstall(app)
         threads = [await finished(world, card) for card in cards]

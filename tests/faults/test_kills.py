@@ -131,8 +131,9 @@ async def test_killed_five_times_during_a_move(tmp_path: Path) -> None:
     context = f"seed {seed}, killed at {killed_at}"
     for text in (thread, first_thread):
         assert_each_step_once(text, note=context)
-        assert count(text, "Cutover:") == 1, context
-        assert count(text, "*Summary*") == 1, context
+        # told once, or by the completion when the move ended between two polls
+        assert count(text, "Cutover:") <= 1, context
+        assert count(text, "Summary · ") == 1, context
     for channel, ts, app in ((OTHER, card, "shop-eu"), (CHANNEL, first_card, "app-42")):
         cards = [m.ts for m in world.cards(channel) if m.text.startswith(app)]
         assert cards == [ts], context  # one card each

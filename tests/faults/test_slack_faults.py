@@ -36,7 +36,7 @@ def check_delivery(world: World, migration_ids: list[str], cards: list[str]) -> 
         sent = delivered_in_order(world, mid)
         assert sent == sorted(sent)  # in order
         thread = world.thread_texts(card)
-        assert sum("*Summary*" in t for t in thread) == 1
+        assert sum("Summary · " in t for t in thread) == 1
         assert_each_step_once(thread)  # none lost, none doubled
 
 

@@ -127,7 +127,7 @@ async def test_the_rules_are_applied_before_the_server_is_asked(bot: Bot) -> Non
 async def test_the_confirmation_of_an_untracked_move_names_its_app(bot: Bot) -> None:
     outside = bot.sim.start_move_as("user-bot", "blog", "eu-west-1")  # the bot's key, not tracked
     reply = await prompt(bot.runtime.deps, app_id="blog", ref=None)
-    assert reply["text"].startswith(f"Abort the move of blog (`{outside.id[:8]}`, now Requested)?")
+    assert reply["text"].startswith(f"Abort the move of blog ({outside.id[:8]}, now Requested)?")
     button = reply["blocks"][1]["elements"][0]
     assert button["value"] == f"blog|{outside.id}"
     answer = await aborting.abort(

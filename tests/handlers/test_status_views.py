@@ -72,4 +72,4 @@ async def test_tracked_and_untracked_moves_get_their_buttons(bot: Bot) -> None:
     }
     assert bot.runtime.store.get_migration(outside.id) is None  # showing is not following
     hidden = await app_status(deps, "blog", "C1")  # the active route hides others' moves
-    assert hidden == {"text": "No migration of blog is running and the bot knows of none."}
+    assert hidden == {"text": "No move of blog is running and the bot knows of none."}

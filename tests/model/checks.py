@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sandbox.butterbase.models import STEPS
 from tests.e2e.harness import CHANNEL
@@ -76,9 +77,9 @@ def markup(world: ModelWorld, start: int) -> int:
     return start + len(calls)
 
 
-def thread_steps(world: ModelWorld, *, complete: bool) -> None:
-    """Every step the simulator finished reaches its thread once: never twice, and (when
-    `complete`) at least once."""
+def thread_steps(world: ModelWorld, *, complete: bool, cards: bool) -> None:
+    """Every step the simulator finished reaches its thread once: never twice, (when
+    `complete`) at least once, and (when `cards`) every move that ran has its card."""
     expected: dict[str, Counter[str]] = {}
     optional: dict[str, Counter[str]] = {}  # the last step: in a "done" line or in "Completed"
     store = world.rt.store
@@ -98,7 +99,7 @@ def thread_steps(world: ModelWorld, *, complete: bool) -> None:
         ]
         done = [a for a, b in pairs if b != "completed"]
         if not root:
-            assert not (complete and done), f"{mid[:8]} finished {done} but its card never appeared"
+            assert not (cards and done), f"{mid[:8]} finished {done} but its card never appeared"
             continue
         expected.setdefault(root, Counter()).update(done)
         optional.setdefault(root, Counter()).update(a for a, b in pairs if b == "completed")
@@ -121,5 +122,10 @@ def _after(steps: tuple[str, ...], step: str) -> str | None:
 
 def flowing(world: ModelWorld) -> None:
     """With Slack accepting posts, nothing stays queued."""
-    depth, age = world.rt.store.outbox_stats(world.bot_clock.now())
-    assert depth == 0, f"{depth} Slack message(s) still queued ({age:.0f} s) while Slack accepts"
+    now = world.bot_clock.now()
+    depth, age = world.rt.store.outbox_stats(now)
+    stuck = [
+        (i.kind, i.channel_id, (i.migration_id or i.approval_id or "")[:8], i.attempts, i.error)
+        for i in world.rt.store.due_outbox(now=now + timedelta(days=1), limit=5)
+    ]
+    assert depth == 0, f"{depth} Slack message(s) queued ({age:.0f} s) while Slack accepts: {stuck}"

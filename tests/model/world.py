@@ -78,13 +78,17 @@ class ModelWorld:
 
     def __post_init__(self) -> None:
         self.sim = self.servers.sim_server.use(Simulator(SimulatorConfig(), self.clock))
-        self.ws = self.servers.slack.use(SlackWorkspace())
+        # Slack's limits count on the bot's clock, which the test moves (never the wall's)
+        self.ws = self.servers.slack.use(SlackWorkspace(clock=self._slack_now))
         self.log = RecordedCalls(self.sim, approvers=self.approvers)
         self.sim.requests = self.log  # every request, with the state it arrived in
         self.loop = asyncio.new_event_loop()
         self.runtime: Runtime | None = None
         self.driver: SlackDriver | None = None
         self.restarts = 0
+
+    def _slack_now(self) -> float:
+        return self.bot_clock.now().timestamp()
 
     # -- group membership (the approvers) ---------------------------------------------
 

@@ -124,3 +124,27 @@ def test_a_deferred_item_holds_its_lane_only_and_heads_come_most_urgent_first(
     assert [h.id for h in store.sendable_heads(now=at(1))] == [other, reply]  # same channel
     store.mark_sending([reply or 0], at=at(2))
     assert [i.sending_at for i in store.lane_items("thread:m1")] == [at(2), None]
+
+
+def test_sendable_lanes_are_the_due_heads_lanes_most_urgent_first(store: Store) -> None:
+    late = store.enqueue(outbox(migration_id=OTHER))  # STEP, its lane's head, deferred
+    store.enqueue(outbox(kind="card", priority=3))  # REFRESH
+    store.enqueue(outbox(kind="message", channel_id="C9", migration_id=None, priority=0))
+    store.enqueue(outbox())  # STEP, behind nothing in its thread
+    store.enqueue(outbox())  # same lane: listed once
+    store.defer(late or 0, until=at(30), error="ratelimited")
+    mid = "3f2a9c1e-0000-4000-8000-000000000001"
+    assert store.sendable_lanes(now=at(0)) == ["channel:C9", f"thread:{mid}", f"card:{mid}"]
+    assert store.sendable_lanes(now=at(0), limit=1) == ["channel:C9"]
+    assert f"thread:{OTHER}" in store.sendable_lanes(now=at(30))
+    assert store.sendable_lanes(now=at(30)) == [h.lane for h in store.sendable_heads(now=at(30))]
+
+
+def test_outbox_depth_by_priority_counts_only_what_is_still_to_send(store: Store) -> None:
+    sent = store.enqueue(outbox(priority=1))
+    store.enqueue(outbox(priority=1))
+    store.enqueue(outbox(kind="card"))
+    dead = store.enqueue(outbox(priority=0))
+    store.mark_sent(sent or 0, ts="1.1", at=at(1))
+    store.drop(dead or 0, error="channel_not_found")
+    assert store.outbox_depth_by_priority() == {1: 1, 3: 1}

@@ -5,6 +5,7 @@ from slack_sdk.models.views import View
 
 from bot import ids
 from bot.render import render_approval_closed, render_approval_request, render_teardown_modal
+from bot.render.approval import render_reason_modal
 from tests.bot.render.builders import (
     MID,
     actions_block,
@@ -42,28 +43,47 @@ def closed(a, m=DONE):
     return msg
 
 
-def test_teardown_request_says_what_is_lost():
-    msg = request(approval("teardown", decisions=[approve("U_APP1", 21)]))
-    assert msg.text.startswith(
-        "Approval needed: teardown of app-42's replica in us-east-1 — requested by <@U_REQ>"
+def test_teardown_request_leads_with_the_question_and_says_what_is_lost():
+    a = approval("teardown", decisions=[approve("U_APP1", 21)])
+    msg = request(a.model_copy(update={"snapshot": a.snapshot | {"request_reason": "costs"}}))
+    # the phone notification: the question first, the mentions at the end, no * or `
+    assert msg.text == (
+        "Approve teardown of app-42's replica in us-east-1? Reason: costs. "
+        "Expires 10:50 UTC (in 28m). Asked by <@U_REQ> · <@U_APP1> <@U_APP2>"
     )
-    assert "<@U_APP1> <@U_APP2>" in msg.text  # the approvers are notified
-    text = sections(msg)
+    lines = sections(msg).splitlines()
+    assert lines[:6] == [
+        "*Approve teardown of app-42's replica in us-east-1?* Asked by <@U_REQ>",
+        "*Reason* costs",
+        "*Destination* eu-west-1 has served app-42 since 10:10 UTC (12m)",
+        "*Lost* the replica in us-east-1 (it has every write made in eu-west-1 since 10:10 UTC); "
+        "reverse to us-east-1 no longer possible. Saves est. $42.50/month. Cannot be undone.",
+        "*Approvals* 1 of 2 (<@U_APP1>) · approvers: <@U_APP1> <@U_APP2>",
+        "*Expires* 10:50 UTC (in 28m)",
+    ]
+    assert sections(msg).count("<@U_REQ>") == 1  # the requester appears once
+    assert "approvals so far" not in sections(msg)  # no doubled words
+
+
+def test_a_reason_typed_by_a_person_is_escaped_everywhere():
+    a = approval("reverse")
+    evil = "see <!channel> & *bold* `code` <https://evil.example|here>"
+    msg = request(a.model_copy(update={"snapshot": a.snapshot | {"request_reason": evil}}))
+    body = sections(msg)
+    assert "<!channel>" not in body and "<https://evil" not in body
     assert (
-        "Deletes the source replica in us-east-1. Saves est. $42.50/month. "
-        "Reverse will no longer be possible. This cannot be undone."
-    ) in text
-    assert "*Asked by* <@U_REQ> at 10:20 UTC (2m ago)" in text
-    assert "completed at 10:10 UTC · destination eu-west-1 healthy for 2h 5m" in text
-    assert "*Expires* at 10:50 UTC (in 28m)" in text
-    assert "*Approvals* 1 of 2 approvals: <@U_APP1>" in text
+        "*Reason* see &lt;!channel&gt; &amp; *bold* `code` &lt;https://evil.example|here&gt;"
+        in body
+    )
+    assert "<!channel>" not in msg.text and "*" not in msg.text and "`" not in msg.text
 
 
-def test_teardown_request_with_unknown_cost_and_health():
-    text = sections(request(approval("teardown"), cost=None, healthy=None))
+def test_teardown_request_with_unknown_cost_and_no_reason():
+    msg = request(approval("teardown"), cost=None)
+    text = sections(msg)
     assert "est. cost unknown" in text and "$0" not in text
-    assert "destination eu-west-1 health not known" in text
-    assert "0 of 2 approvals so far" in text
+    assert "*Reason* none given" in text and "Reason" not in msg.text
+    assert "*Approvals* 0 of 2 · approvers:" in text
 
 
 def test_teardown_buttons_approve_without_confirm_deny_with_confirm():
@@ -84,8 +104,12 @@ def test_teardown_buttons_approve_without_confirm_deny_with_confirm():
 
 def test_reverse_request_confirms_the_approval():
     msg = request(approval("reverse"))
-    assert msg.text.startswith("Approval needed: reverse of app-42 to us-east-1 — requested by")
-    assert "Moves app-42 back to us-east-1. Replica retained: yes" in sections(msg)
+    assert msg.text.startswith("Approve reverse of app-42 to us-east-1? Expires ")
+    assert msg.text.endswith("Asked by <@U_REQ> · <@U_APP1> <@U_APP2>")
+    assert (
+        "*Lost* no writes: the replica in us-east-1 has every write made in eu-west-1 since "
+        "10:10 UTC. app-42 is served from us-east-1 again at once."
+    ) in sections(msg)
     approve_button = buttons(msg)["Approve"]
     assert approve_button["confirm"]["title"]["text"] == "Reverse app-42 to us-east-1?"
 
@@ -93,7 +117,7 @@ def test_reverse_request_confirms_the_approval():
 def test_reverse_request_without_replica_and_with_an_error():
     m = DONE.model_copy(update={"replica_state": "none", "last_error": "lag <high>"})
     text = sections(request(approval("reverse"), m=m))
-    assert "Replica retained: no" in text
+    assert "no replica is kept in us-east-1: a full move back" in text
     assert "*Last error* lag &lt;high&gt;" in text
 
 
@@ -101,7 +125,17 @@ def test_request_for_a_migration_the_bot_does_not_know():
     a = approval("teardown", snapshot={"source_region": "ap-south-1"})
     text = sections(request(a, m=None))
     assert "teardown of app-42's replica in ap-south-1" in text
-    assert f"*Migration* {MID[:8]}: not known to the bot" in text
+    assert f"*Move* {MID[:8]}: not known to the bot" in text
+
+
+def test_reason_modal_asks_for_an_optional_reason():
+    view = render_reason_modal("reverse", app_id="app-42", metadata='{"k": 1}')
+    View(**view).validate_json()
+    assert view["callback_id"] == ids.REQUEST_REASON_VIEW and view["private_metadata"] == '{"k": 1}'
+    field = view["blocks"][1]
+    assert field["block_id"] == ids.REQUEST_REASON_BLOCK and field["optional"] is True
+    assert field["element"]["action_id"] == ids.REQUEST_REASON_INPUT
+    assert "a reverse of *app-42*" in view["blocks"][0]["text"]["text"]
 
 
 @pytest.mark.parametrize(

@@ -58,7 +58,7 @@ def test_private_status_has_only_the_share_button_and_the_approvals():
     text = sections(msg)
     assert "Teardown of app-42's replica in us-east-1, requested by <@U_REQ> at 10:20 UTC" in text
     assert "waiting for approval (1 of 2)" in text
-    assert "Source replica retained in us-east-1 (est. $12.00/month)" in text
+    assert "Replica kept in us-east-1 (est. $12.00/month)" in text
     assert "Denied by <@U_APP2> at 10:25 UTC" in text
 
 
@@ -75,22 +75,21 @@ def test_overview_lists_running_moves_and_replicas():
         [running(1), running(2), done, running(3)], [replica(7), replica(8, None)], now=NOW
     )
     check_limits(msg)
-    assert msg.text == "3 moves running in this channel · 2 retained replicas"
+    assert msg.text == "3 moves running in this channel · 2 replicas"
     text = sections(msg)
     assert "*Running in this channel* (3)" in text
     assert "• *app-1* · us-east-1 → eu-west-1 · Copying blobs · 10m · 00000001" in text
     assert "done-000" not in text
     assert (
-        "• *app-7* · us-east-1 → eu-west-1 · retained for 3d 4h · est. $42.50/month · 00000007"
-        in text
+        "• *app-7* · us-east-1 → eu-west-1 · kept for 3d 4h · est. $42.50/month · 00000007" in text
     )
     assert "est. unknown" in text
-    assert "2 retained replicas · est. $42.50/month in total, plus 1 with unknown cost" in text
+    assert "2 replicas · est. $42.50/month in total, plus 1 with unknown cost" in text
 
 
 def test_overview_with_only_replicas():
     msg = render_channel_overview([], [replica(1)], now=NOW)
-    assert msg.text == "Nothing running in this channel · 1 retained replica"
+    assert msg.text == "Nothing running in this channel · 1 replica"
     assert "Nothing running in this channel." in sections(msg)
 
 
@@ -109,8 +108,8 @@ def test_overview_stays_small(n):
 def test_replicas_empty():
     msg = render_replicas([], now=NOW)
     check_limits(msg)
-    assert msg.text == "No retained replicas."
-    assert sections(msg) == "No retained replicas."
+    assert msg.text == "No replicas kept."
+    assert sections(msg) == "No replicas kept."
 
 
 def test_replicas_each_with_a_teardown_button_unless_blocked():
@@ -118,7 +117,7 @@ def test_replicas_each_with_a_teardown_button_unless_blocked():
     blocked = {replicas[2].migration_id: "a teardown is already requested by <@U_X>"}
     msg = render_replicas(replicas, now=NOW, blocked=blocked)
     check_limits(msg)
-    assert msg.text == "3 retained replicas · est. $52.50/month in total, plus 1 with unknown cost"
+    assert msg.text == "3 replicas · est. $52.50/month in total, plus 1 with unknown cost"
     rows = [b for b in msg.blocks if b["type"] == "section"][1:]
     assert rows[0]["accessory"]["action_id"] == ids.REQUEST_TEARDOWN
     assert rows[0]["accessory"]["value"] == replicas[0].migration_id
@@ -130,7 +129,7 @@ def test_replicas_each_with_a_teardown_button_unless_blocked():
 
 def test_replicas_all_costs_unknown():
     msg = render_replicas([replica(1, None)], now=NOW)
-    assert msg.text == "1 retained replica · est. cost unknown"
+    assert msg.text == "1 replica · est. cost unknown"
     assert "$0" not in sections(msg)
 
 
@@ -143,14 +142,14 @@ def test_replicas_are_capped(n):
     assert accessories[0] == "00000000-0000-0000-0000-000000000000"
     if n == 200:
         assert "and 155 more" in sections(msg)
-        assert msg.text == "200 retained replicas · est. $8,500.00/month in total"
+        assert msg.text == "200 replicas · est. $8,500.00/month in total"
 
 
 def test_a_zero_cost_is_unknown_in_the_list_and_the_total():
     # the published server sends 0 for every move; a 0 reaching the renderer is unknown too
     zero = replica(1).model_copy(update={"estimated_monthly_cost_usd": 0.0})
     msg = render_replicas([zero], now=NOW)
-    assert msg.text == "1 retained replica · est. cost unknown"
+    assert msg.text == "1 replica · est. cost unknown"
     assert "$0" not in sections(msg) and "est. unknown" in sections(msg)
 
 
@@ -158,10 +157,10 @@ def test_the_live_primary_after_a_reverse_is_not_counted_as_a_retained_replica()
     live, kept = replica(1, 0.6), replica(2, 10)
     msg = render_replicas([live, kept], now=NOW, live={live.migration_id})
     check_limits(msg)
-    assert msg.text == "1 retained replica · est. $10.00/month in total"
+    assert msg.text == "1 replica · est. $10.00/month in total"
     rows = [b for b in msg.blocks if b["type"] == "section"][1:]
     assert "live primary again" in rows[0]["text"]["text"]
-    assert "not a retained replica" in rows[0]["text"]["text"]
+    assert "no replica is kept there" in rows[0]["text"]["text"]
     assert "accessory" not in rows[0]  # no teardown button on the live database
     assert rows[1]["accessory"]["value"] == kept.migration_id
 

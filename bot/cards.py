@@ -36,11 +36,17 @@ class CardRenderer:
             now=self._clock.now(),
             expected=learned,
             approvals=self._store.approvals_for_migration(migration_id),
-            replica_cost=self.replica_costs.get(migration_id),
+            replica_cost=self.cost_of(m),
             followable=followable,
             app_moves=self._store.migrations_for_app(m.app_id),
             fast_reverse=self.fast_reverse(m),
         )
+
+    def cost_of(self, m: TrackedMigration) -> float | None:
+        """The replica's estimate: as last listed (a command, an approval), else as read
+        when the move completed and kept with it (it survives a restart)."""
+        listed = self.replica_costs.get(m.migration_id)
+        return listed if listed is not None else m.replica_cost
 
     def fast_reverse(self, m: TrackedMigration) -> bool:
         """`m` is a reverse Butterbase created completed (`path: fast`): no step ran."""
@@ -62,6 +68,6 @@ class CardRenderer:
             now=now,
             approver_mentions=approver_mentions(self._settings),
             migration=m,
-            replica_cost=self.replica_costs.get(a.migration_id),
+            replica_cost=self.cost_of(m) if m else self.replica_costs.get(a.migration_id),
             healthy_for_seconds=healthy,
         )

@@ -13,6 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
 
+from bot import polling
 from bot.app import create_app
 from bot.approval_service import ApprovalService
 from bot.butterbase import ButterbaseClient
@@ -47,9 +48,12 @@ class Runtime:
         butterbase_transport: httpx.AsyncBaseTransport | None = None,
         post_interval: float = 1.0,
         slack_time_scale: float | None = None,
+        min_read_gap: float | None = None,
     ) -> None:
         """`slack_time_scale`: how fast Slack's rate limits run (a stand-in's `time_scale`;
-        1 for real Slack, 0 for none); by default `post_interval`, as before."""
+        1 for real Slack, 0 for none); by default `post_interval`, as before.
+        `min_read_gap`: the least time between two reads of one move (one second by
+        default; a time-scaled simulator in tests and benchmarks scales it too)."""
         self.settings = settings
         self.clock = clock or SystemClock()
         self.store = Store(settings.bot_db_path, clock=self.clock)
@@ -82,6 +86,11 @@ class Runtime:
             poll_seconds=settings.bot_poll_seconds,
             oncall_group=settings.bot_oncall_group,
             on_change=self.outbox.wake,
+            schedule=(
+                None
+                if min_read_gap is None
+                else polling.Schedule(poll=settings.bot_poll_seconds, min_gap=min_read_gap)
+            ),
         )
         directory = Directory(slack=self.slack, clock=self.clock)
         self.approvals = ApprovalService(

@@ -9,6 +9,7 @@ a handler adopting a migration) are never overwritten.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -87,6 +88,7 @@ class Tracker:
         self._next_read: dict[str, float] = {}  # migration id -> loop time of its next read
         self._apps: dict[str, str] = {}  # migration id -> app id, for the ticker
         self._ticker: asyncio.Task[None] | None = None
+        self._rescheduled = asyncio.Event()  # a read ended and set its next one: look again
         self._not_before: dict[str, datetime] = {}  # no poll before (Retry-After)
         self._on_change = on_change or (lambda: None)
         self._started_at = clock.now()  # polls from before it were made by an earlier run
@@ -139,7 +141,13 @@ class Tracker:
                 self._running.add(task)
                 task.add_done_callback(self._running.discard)
             upcoming = min(self._next_read.values(), default=now + 1.0)
-            await asyncio.sleep(min(max(upcoming - loop.time(), 0.01), 0.5))
+            self._rescheduled.clear()
+            # sleep until the next read is due, or until a read that just ended has set
+            # its next one sooner than that (it was parked at `max_gap` while running)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._rescheduled.wait(), timeout=min(max(upcoming - loop.time(), 0.01), 0.5)
+                )
 
     def stop(self) -> None:
         """Stop launching reads (the runtime is shutting down)."""
@@ -198,6 +206,7 @@ class Tracker:
                 # counted from when this read ended: a read that waited (a busy loop, a
                 # full pool) never brings the next one closer than the gap
                 self._next_read[migration_id] = asyncio.get_running_loop().time() + gap
+                self._rescheduled.set()
 
     async def _poll(self, migration_id: str, app_id: str) -> float:
         """Read one migration and act on it; returns the seconds until its next read."""

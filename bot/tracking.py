@@ -69,11 +69,13 @@ class Observation:
         return any(isinstance(e, Milestone) and e.kind != "cutover" for e in self.events)
 
 
-def _path_between(previous: str, current: str) -> list[str]:
+def _path_between(previous: str, current: str, seen: Sequence[str] = ()) -> list[str]:
     """The steps passed from `previous` up to (not including) `current`, as far as
     the step order says; for jumps the order can't explain, just `previous`.
     Always the thirteen: the server runs the kv steps for every app, so they are told
-    (once) even when they passed between two polls."""
+    (once) even when they passed between two polls. After a step the bot does not know
+    (`previous`), the known steps between the last known one `seen` and `current` that
+    were never seen passed too (a newer server's extra step hid them)."""
     order = list(steps.HAPPY_PATH)
     if previous == steps.MISSING:
         return []  # it was never known where the move was
@@ -83,6 +85,11 @@ def _path_between(previous: str, current: str) -> list[str]:
         i, j = order.index(previous), order.index(current)
         if i < j:
             return order[i:j]
+    if previous not in order and current in order:
+        known = [s for s in seen if s in order]
+        if known:
+            i, j = order.index(known[-1]), order.index(current)
+            return [s for s in order[i + 1 : j] if s not in seen] + [previous]
     return [previous]
 
 
@@ -130,7 +137,9 @@ def _ended(
     after any end, writes may stay paused (Butterbase runs no compensation)."""
     user = status.last_error == "user_requested"
     seen = app if current in ("failed", "completed") else None
-    pinged = m.stuck_notice_step is not None and m.stuck_notice_step == m.current_step
+    # one ping per incident: the "stuck" notice of the step that ended the move (kept
+    # through `aborting`, the compensation of that same incident) paged people already
+    pinged = m.stuck_notice_step is not None
     obs.events.append(
         Milestone(
             current, error=status.last_error, user_requested=user, app=seen, already_pinged=pinged
@@ -170,7 +179,7 @@ def observe(
     when = status.step_started_at or now
 
     if current != previous:
-        done = [s for s in _path_between(previous, current) if s != current]
+        done = [s for s in _path_between(previous, current, m.seen_steps) if s != current]
         for index, step in enumerate(done):
             outcome = "done" if index == len(done) - 1 else "done_unobserved"
             if current in ("aborting", "aborted", "failed") and step == previous:
@@ -219,7 +228,8 @@ def observe(
         if current in ("completed", "aborted", "failed"):
             _ended(m, new, obs, status, current, app)
         new.retry_notice_sent = False
-        new.stuck_notice_step = None
+        if current != "aborting":  # the compensation belongs to the incident that caused it
+            new.stuck_notice_step = None
         for step in [*done, current]:
             if step not in new.seen_steps:
                 new.seen_steps.append(step)

@@ -51,14 +51,16 @@ async def _ask_reason(
     action: dict[str, Any],
     client: AsyncWebClient,
 ) -> None:
-    """Open the reason modal at once (a trigger_id lives 3 s); a click the store already
-    knows to be refused is answered instead, and if Slack won't open the modal the
-    request is made without a reason."""
+    """Open the reason modal at once (a trigger_id lives 3 s) for a migration the bot
+    follows or has listed; a click the store already knows to be refused, or naming a
+    migration the bot never showed, is answered instead; if Slack won't open the modal
+    the request is made without a reason."""
     assert deps.approvals is not None
     user, value = body["user"]["id"], str(action.get("value") or "")
     refusal = deps.approvals.store_refusal(kind, value, user) if UUID.match(value) else None
     m = deps.store.get_migration(value) if refusal is None else None
-    if refusal is None and UUID.match(value):
+    offered = m is not None or value in deps.cards.replica_costs  # followed, or listed
+    if refusal is None and offered:
         app_id = m.app_id if m is not None else f"migration {value[:8]}"
         view = render_reason_modal(
             kind, app_id=app_id, metadata=reason_metadata(kind, value, channel_of(body))

@@ -197,6 +197,8 @@ class HomeTab:
                 replicas = await self._deps.butterbase.source_replicas()
                 apps = await self._deps.butterbase.apps()
                 self._replicas, self._regions = replicas, {a.id: a.region for a in apps}
+                for r in replicas:  # listed: its "Request teardown" may ask for a reason
+                    self._deps.cards.replica_costs[r.migration_id] = r.estimated_monthly_cost_usd
                 self._replicas_note = None
             except ButterbaseError as exc:
                 shown = f" (as of {hhmm(self._replicas_at)})" if self._replicas_at else ""

@@ -116,3 +116,21 @@ async def test_after_a_retry_after_the_next_read_waits_for_it_and_at_least_an_in
     assert 11.5 <= gap <= 12.0
     short = Butterbase(clock, retry_after=1.0)
     assert POLL - 0.5 <= await _gap_after_read(clock, short, _store(clock, 45.0, 10)) <= POLL
+
+
+async def test_a_lone_move_is_read_at_its_gap_not_parked_at_the_longest_one() -> None:
+    """While a read runs, the move's next read is parked at `max_gap` (3 x poll); when the
+    read ends and sets a sooner one, the ticker must wake for it, or a lone move (no
+    other reads to wake the ticker) is read three times less often than it should be."""
+    clock = FakeClock()
+    store = _store(clock, 45.0, watched=0)  # no history: the plain interval at most
+    butterbase = Butterbase(clock)
+    butterbase.started = store.get_migration(MID).step_started_at  # type: ignore[union-attr]
+    poll = 0.05
+    tracker = Tracker(store=store, butterbase=butterbase, clock=clock, poll_seconds=poll)  # type: ignore[arg-type]
+    tracker.schedule = type(tracker.schedule)(poll=poll, min_gap=0.0)
+    await tracker.poll_round()
+    await asyncio.sleep(0.6)  # the loop's own time: ~12 reads at the gap, ~4 if parked
+    tracker.stop()
+    await asyncio.sleep(0)
+    assert butterbase.reads >= 8

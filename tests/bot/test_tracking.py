@@ -185,8 +185,13 @@ def test_an_unknown_step_is_followed_not_a_crash(clock):
 
     clock.advance(30)
     obs = look(obs.migration, status("copying_blobs"), clock)
+    # the kv steps run for every app: they passed unseen behind the unknown step
     assert obs.events == [
-        StepsAdvanced(done=["warming_caches"], now_at="copying_blobs", offline=False)
+        StepsAdvanced(
+            done=["dumping_kv", "restoring_kv", "warming_caches"],
+            now_at="copying_blobs",
+            offline=False,
+        )
     ]
 
 
@@ -629,3 +634,27 @@ def test_a_slow_reverse_completing_is_told_as_steps(clock):
     m = tracked(clock, "unblocking_writes", kind="reverse")
     obs = look(m, status("completed"), clock, fast_reverse=False)
     assert [type(e) for e in obs.events] == [StepsAdvanced, Milestone]
+
+
+def test_the_compensation_of_a_stuck_step_is_the_same_incident_one_ping() -> None:
+    """Stuck on copying blobs (people paged), then Butterbase compensates (`aborting`) and
+    ends `aborted`: the end is told, but nobody is paged a second time."""
+    clock = FakeClock()
+    m = tracked(clock, "copying_blobs", stuck_notice_step="copying_blobs")
+    compensating = look(m, status("aborting", last_error="x"), clock).migration
+    assert compensating.stuck_notice_step == "copying_blobs"  # kept through `aborting`
+    obs = look(compensating, status("aborted", last_error="x"), clock)
+    assert obs.events[-1] == Milestone("aborted", error="x", already_pinged=True)
+
+
+def test_known_steps_hidden_behind_an_unknown_one_are_told_when_a_known_one_returns() -> None:
+    """dumping_kv, then a newer server's `warming_caches` (restoring_kv passed unseen
+    between two reads), then copying_blobs: restoring_kv is told done, once."""
+    clock = FakeClock()
+    m = tracked(clock, "dumping_kv", seen_steps=["requested", "dumping_kv"])
+    warming = look(m, status("warming_caches"), clock)
+    assert warming.events[0].done == ["dumping_kv"]
+    obs = look(warming.migration, status("copying_blobs"), clock)
+    assert obs.events[0].done == ["restoring_kv", "warming_caches"]
+    again = look(obs.migration, status("copying_runtime"), clock)
+    assert again.events[0].done == ["copying_blobs"]

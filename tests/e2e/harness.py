@@ -65,7 +65,7 @@ class World:
     # --- the bot ---------------------------------------------------------------
     def pacing(self) -> dict[str, float]:
         """The bot's delivery budget at the stand-in's speed: Slack's limits, time-scaled."""
-        return slack_pacing(self.ws)
+        return slack_pacing(self.ws, saga_scale=self.sim.config.time_scale)
 
     def start_bot(self, **overrides: Any) -> None:
         if overrides:
@@ -128,10 +128,11 @@ async def wait_for(
         await asyncio.sleep(0.02)
 
 
-def slack_pacing(ws: SlackWorkspace) -> dict[str, float]:
-    """`Runtime` arguments that spend Slack's budget at `ws`'s time scale."""
+def slack_pacing(ws: SlackWorkspace, *, saga_scale: float = 0.002) -> dict[str, float]:
+    """`Runtime` arguments that spend Slack's budget at `ws`'s time scale, and read a move
+    no more often than once a second of the simulator's (time-scaled) saga."""
     scale = ws.limits.time_scale
-    return {"post_interval": scale, "slack_time_scale": scale}
+    return {"post_interval": scale, "slack_time_scale": scale, "min_read_gap": saga_scale}
 
 
 def make_world(

@@ -106,6 +106,10 @@ async def test_after_a_fast_reverse_teardown_and_reverse_are_refused(world: Worl
     assert move.short not in str(listing.blocks)
     assert ids.REQUEST_TEARDOWN not in str(listing.blocks)  # a fast reverse keeps no replica
     assert listing.text == "No replicas kept."
+    # and so does /migration-status: no row, no cost, nothing in the totals
+    overview = await ask(world, REQUESTER, "/migration-status", "")
+    assert overview == "Nothing running in this channel."
+    assert move.short not in str(world.ws.ephemerals(REQUESTER)[-1].blocks)
     assert deletes(world) == [] and len(reverse_calls(world)) == 1
     assert world.runtime is not None
     refused = [

@@ -51,6 +51,7 @@ async def open_home(world: World, user: str, *expected: str) -> str:
 
 
 async def test_the_home_follows_a_move_from_in_flight_to_its_replica(world: World) -> None:
+    world.sim.seed_app("app-42", region="us-east-1", report_dump_size=True)  # a real cost
     await open_home(world, REQUESTER, "*In flight* · nothing is moving right now.")
 
     world.sim.stall_step("app-42", "dumping_data")
@@ -80,6 +81,9 @@ async def test_the_home_follows_a_move_from_in_flight_to_its_replica(world: Worl
 
     # Request teardown from the Home: the approver's Home lists it, a bystander's doesn't
     await world.d.click_home(REQUESTER, ids.HOME_REQUEST_TEARDOWN, value=migration_id)
+    (modal,) = await wait_for(lambda: world.ws.open_views(REQUESTER), message="the reason modal")
+    assert modal.callback_id == ids.REQUEST_REASON_VIEW
+    await world.d.submit_view(REQUESTER, modal.id, {})  # the reason is optional
     assert world.runtime is not None
     store = world.runtime.store
     await wait_for(lambda: store.pending_approvals(), message="the teardown request")

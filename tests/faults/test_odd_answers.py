@@ -5,7 +5,6 @@ fields. Each is reported (or read as well as it can be), never a crash."""
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +76,9 @@ async def test_a_step_the_bot_never_heard_of(
     path.insert(path.index("copying_blobs"), "warming_caches")
     assert_each_step_once(thread, tuple(path))
     assert any("now Warming caches" in t for t in thread)
-    assert final is not None and "Warming caches" in json.dumps(final.blocks)  # on the card
+    # the card ends finished (one line); while the step ran, cards are refreshed to their
+    # newest state only, so a 0.4 s step may never be on one (tests/bot/render covers it)
+    assert final is not None and "Completed" in final.text
     assert errors(caplog) == []
 
 

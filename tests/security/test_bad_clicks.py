@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pytest
 
 from bot import ids
-from tests.e2e.harness import APPROVER1, REQUESTER
+from tests.e2e.harness import APPROVER1, REQUESTER, wait_for
 from tests.security.conftest import Corpus
 from tests.security.support import (
     LogTrap,
@@ -157,8 +157,20 @@ async def test_a_click_the_bot_did_not_offer_is_refused_privately(
     corpus: Corpus, logs: LogTrap, case: Click
 ) -> None:
     watch = Watch(corpus.world)
+    opened = len(corpus.world.ws.open_views(case.user))
     result = await send(corpus.world, _payload(corpus, case))
     assert result.status == 200, result
+    await wait_for(  # "Request …" may first ask for a reason in a modal
+        lambda: (
+            corpus.world.ws.open_views(case.user)[opened:]
+            or watch.new_private(case.user)
+            or watch.new_dms(case.user)
+        ),
+        message="a modal or an answer",
+    )
+    for view in corpus.world.ws.open_views(case.user)[opened:]:
+        assert view.callback_id == ids.REQUEST_REASON_VIEW
+        await corpus.world.d.submit_view(case.user, view.id, {})
     answer = await watch.answer(case.user, dm=case.home)
     print(case.id, "→", answer)
     assert corpus.refs.fill(case.says) in answer

@@ -49,8 +49,8 @@ CASES = [
     Bad("migrate-extra", "/migrate", "app-42 eu-west-1 now", TOO_MANY),
     Bad("status-extra", "/migration-status", "app-42 {m1s} please", TOO_MANY),
     Bad("abort-extra", "/abort", "app-42 {m1s} {m1s}", TOO_MANY),
-    Bad("reverse-extra", "/reverse", "app-42 {m1s} eu-west-1", TOO_MANY),
-    Bad("teardown-extra", "/teardown", "app-42 {m1s}", "Too many arguments: give one"),
+    Bad("reverse-extra", "/reverse", "app-42 {m1s}0 why", "looks like a migration id but is not"),
+    Bad("teardown-extra", "/teardown", "app-42 {m1s}", "Give one app id or one migration id"),
     # unicode, invisible and right-to-left text
     Bad(
         "migrate-rtl",

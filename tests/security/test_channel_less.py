@@ -23,7 +23,7 @@ from handlers.commands.status import OVERVIEW
 from handlers.guards import HOME_ACTIONS
 from storage.records import Approval, TrackedMigration
 from tests.e2e.approvals_support import completed_move
-from tests.e2e.harness import APPROVER1, REQUESTER, World, close_world, make_world
+from tests.e2e.harness import APPROVER1, REQUESTER, World, close_world, make_world, wait_for
 from tests.security.support import (
     LogTrap,
     Watch,
@@ -176,11 +176,18 @@ async def test_the_listed_home_button_still_works(scene: Scene, logs: LogTrap) -
     watch = Watch(world)
     result = await send(world, payload_body(payload))
     assert result.status == 200
+    # the reason modal: its submission acts in the channel of the move (allowed)
+    (modal,) = await wait_for(lambda: world.ws.open_views(REQUESTER), message="the modal")
+    assert modal.callback_id == ids.REQUEST_REASON_VIEW
+    values = {ids.REQUEST_REASON_BLOCK: {ids.REQUEST_REASON_INPUT: "costs"}}
+    submitted = await world.d.submit_view(REQUESTER, modal.id, values)
+    assert submitted.status == 200 and not modal.is_open
     answer = await watch.answer(REQUESTER, dm=True)
-    assert answer != REFUSAL
+    assert answer != REFUSAL and answer.startswith("Asked for approval")
     store = store_of(world)
     (asked,) = store.approvals_for_migration(scene.completed)
     assert asked.kind == "teardown" and asked.channel_id == "C_MIGRATIONS"
+    assert asked.snapshot["request_reason"] == "costs"
     logs.assert_no_exception()
 
 

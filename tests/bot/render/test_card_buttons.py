@@ -38,8 +38,10 @@ def test_abort_before_cutover(step):
     assert abort["action_id"] == ids.ABORT
     assert abort["value"] == MID
     assert abort["confirm"]["title"]["text"] == "Abort the move of app-42?"
-    assert abort["confirm"]["text"]["text"].startswith(
-        "Stops the move before cutover. The app stays in us-east-1."
+    said = abort["confirm"]["text"]["text"]  # the one abort confirmation (bot.render.abort)
+    assert "app-42 stays in us-east-1." in said
+    assert (
+        "Butterbase will not unpause them: they stay paused (503) until someone fixes it." in said
     )
 
 

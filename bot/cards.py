@@ -62,12 +62,10 @@ class CardRenderer:
         now = self._clock.now()
         if a.status != "pending":
             return render_approval_closed(a, now=now, migration=m)
-        healthy = (now - m.completed_at).total_seconds() if m and m.completed_at else None
         return render_approval_request(
             a,
             now=now,
             approver_mentions=approver_mentions(self._settings),
             migration=m,
             replica_cost=self.cost_of(m) if m else self.replica_costs.get(a.migration_id),
-            healthy_for_seconds=healthy,
         )

@@ -137,11 +137,10 @@ def render_approval_request(
     approver_mentions: str,
     migration: TrackedMigration | None,
     replica_cost: float | None,
-    healthy_for_seconds: float | None = None,
 ) -> Message:
     """A pending request: the question and who asked, the reason, how long the
-    destination has served, what is lost, the approvals and the expiry; Approve / Deny.
-    (`healthy_for_seconds` is no longer shown: the completion time is.)"""
+    destination has served (from its completion: the bot checks no health, so it claims
+    none), what is lost, the approvals and the expiry; Approve / Deny."""
     ask = question(a, migration)
     reason = request_reason(a)
     left = seconds_between(now, a.expires_at)

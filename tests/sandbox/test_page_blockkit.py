@@ -208,7 +208,6 @@ def test_approval_request_cards(kind: str) -> None:
         approver_mentions="<@U_APP1> <@U_APP2>",
         migration=m,
         replica_cost=42.5,
-        healthy_for_seconds=600,
     )
     html = check(card.blocks, card.text)
     assert 'data-action-id="approval_approve"' in html and 'data-action-id="approval_deny"' in html

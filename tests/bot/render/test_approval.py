@@ -22,14 +22,13 @@ from tests.bot.render.builders import (
 DONE = migration("completed", completed_at=at(10), replica_state="replicating")
 
 
-def request(a, *, m=DONE, cost=42.5, healthy=2 * 3600 + 300, mentions="<@U_APP1> <@U_APP2>"):
+def request(a, *, m=DONE, cost=42.5, mentions="<@U_APP1> <@U_APP2>"):
     msg = render_approval_request(
         a,
         now=at(22),
         approver_mentions=mentions,
         migration=m,
         replica_cost=cost,
-        healthy_for_seconds=healthy,
     )
     check_limits(msg)
     return msg

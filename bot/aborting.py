@@ -103,7 +103,7 @@ async def check(deps: Deps, *, app_id: str, migration_id: str) -> Checked:
     m = deps.store.get_migration(migration_id)
     if m is not None and m.app_id != app_id:
         return Checked(
-            None, f"Migration `{m.short_id}` belongs to {m.app_id}, not {app_id}. Nothing was done."
+            None, f"Move `{m.short_id}` belongs to {m.app_id}, not {app_id}. Nothing was done."
         )
     try:
         status = await deps.butterbase.status(app_id, migration_id)

@@ -148,7 +148,7 @@ class ApprovalService:
             try:
                 listed = await self._bb.source_replicas()
             except ButterbaseError as exc:
-                return explain(exc, doing="look up the retained replicas")
+                return explain(exc, doing="look up the replicas")
             found = next((r for r in listed if r.migration_id == migration_id), None)
             if found is None:
                 return f"The bot knows no migration `{migration_id[:8]}`. Nothing was requested."

@@ -39,10 +39,12 @@ def denied_message(a: Approval) -> str:
 def executed_message(a: Approval, *, new_migration: str | None, path: str | None) -> str:
     if a.kind == "teardown":
         source = escape(str(a.snapshot.get("source_region") or "the source region"))
-        return f"Approved: the source replica of {escape(a.app_id)} in {source} is torn down."
+        return f"Approved: the replica of {escape(a.app_id)} in {source} is torn down."
     how = f" ({escape(path)} path)" if path else ""
     started = escape((new_migration or "?")[:8])
-    return f"Approved: Butterbase started reverse migration `{started}`{how}; it is followed in the thread."
+    return (
+        f"Approved: Butterbase started the move back, {started}{how}; it is followed in the thread."
+    )
 
 
 def voided_message(reason: str) -> str:
@@ -73,7 +75,7 @@ def thread_reversed(a: Approval, new_migration: str, path: str) -> str:
     )
     return (
         f":leftwards_arrow_with_hook: Reverse of {escape(a.app_id)} to {back} approved by "
-        f"{_names(a.approvers)}: Butterbase started reverse migration `{escape(new_migration[:8])}` "
+        f"{_names(a.approvers)}: Butterbase started the move back, {escape(new_migration[:8])} "
         f"({speed}). Its card and steps follow in this thread."
     )
 
@@ -81,7 +83,7 @@ def thread_reversed(a: Approval, new_migration: str, path: str) -> str:
 def thread_torn_down(a: Approval) -> str:
     source = escape(str(a.snapshot.get("source_region") or "the source region"))
     return (
-        f":wastebasket: Source replica of {escape(a.app_id)} in {source} torn down (approved by "
+        f":wastebasket: Replica of {escape(a.app_id)} in {source} torn down (approved by "
         f"{_names(a.approvers)}). Reverse is no longer possible."
     )
 
@@ -89,5 +91,5 @@ def thread_torn_down(a: Approval) -> str:
 def requested_message(a: Approval) -> str:
     return (
         f"Asked for approval of {escape(what(a.kind, a.app_id))}: the request is in <#{a.channel_id}>, in the "
-        f"thread of the migration's card. It expires at {day_time(a.expires_at, a.requested_at)}."
+        f"thread of the move's card. It expires at {day_time(a.expires_at, a.requested_at)}."
     )

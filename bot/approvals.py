@@ -258,9 +258,7 @@ def directory_failed(detail: str) -> str:
 
 
 def already_requested(a: Approval, link: str | None) -> str:
-    where = (
-        f" <{link}|See the request>." if link else " It is in the thread of the migration's card."
-    )
+    where = f" <{link}|See the request>." if link else " It is in the thread of the move's card."
     return (
         f"{escape(what(a.kind, a.app_id)).capitalize()} was already requested by {mention(a.requester)} "
         f"at {hhmm(a.requested_at)} and is waiting for approval ({len(a.approvers)} of {a.required}).{where}"

@@ -234,7 +234,9 @@ class ButterbaseClient:
             listed = any(r.migration_id == migration_id for r in replicas)
             if not listed:
                 if app_id is None:
-                    note = "It is no longer listed as retained, so it was probably torn down."
+                    note = (
+                        "It is no longer listed among the replicas, so it was probably torn down."
+                    )
                     raise first.with_state(None, note) from first
                 state = await self._settle(first, self.status(app_id, migration_id))
                 if state.source_replica_state == "torn_down":
@@ -292,7 +294,7 @@ def _aborted_by_user(state: MigrationStatus) -> bool:
 def _not_abortable(state: MigrationStatus) -> Conflict:
     label = steps.label(state.current_step)
     error = Conflict(
-        f"Butterbase did not abort the migration: it is now at the step “{label}”.",
+        f"Butterbase did not abort the move: it is now at the step “{label}”.",
         route="abort",
         error="not_abortable",
         reason=f"it is now at the step “{label}”",

@@ -23,12 +23,12 @@ ACTIONS: dict[str, str] = {
     "regions": "list the regions",
     "apps": "list the apps",
     "move": "start the move",
-    "status": "read the migration's status",
-    "active": "read the app's active migration",
-    "abort": "abort the migration",
-    "reverse": "reverse the migration",
-    "replicas": "list the retained source replicas",
-    "teardown": "tear down the source replica",
+    "status": "read the move's status",
+    "active": "read the app's active move",
+    "abort": "abort the move",
+    "reverse": "reverse the move",
+    "replicas": "list the replicas",
+    "teardown": "tear down the replica",
 }
 _MAX_TEXT = 300
 
@@ -141,7 +141,7 @@ class AmbiguousResult(Unavailable):
     ) -> None:
         message = (
             f"It is not known whether Butterbase carried out the request to {attempted} "
-            f"({cause}). Check the migration before trying again."
+            f"({cause}). Check the move before trying again."
         )
         if note:
             message = f"{message} {note}"

@@ -42,6 +42,7 @@ class HomeData:
     blocked: Mapping[str, str] = field(default_factory=dict)  # migration id → why no button
     links: Mapping[str, str] = field(default_factory=dict)  # link_key(channel, ts) → URL
     replicas_note: str | None = None  # e.g. Butterbase could not be reached
+    reverses: Mapping[str, TrackedMigration] = field(default_factory=dict)  # id → its reverse
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,8 @@ def _waiting(a: Approval, data: HomeData, now: datetime) -> Block:
 
 def _recent(m: TrackedMigration, data: HomeData, now: datetime) -> Block:
     ended = m.completed_at or m.updated_at
-    outcome = "no longer known to Butterbase" if m.not_found else state_words(m)
+    reverse = data.reverses.get(m.migration_id)
+    outcome = "no longer known to Butterbase" if m.not_found else state_words(m, reverse)
     parts = [
         f"*{escape(m.app_id)}* · {_route(m)}",
         escape(outcome),
@@ -116,7 +118,7 @@ def _recent(m: TrackedMigration, data: HomeData, now: datetime) -> Block:
 
 def _replica(r: SourceReplica, data: HomeData, now: datetime) -> Block:
     held = (
-        f"retained for {_since(seconds_between(r.completed_at, now))}"
+        f"kept for {_since(seconds_between(r.completed_at, now))}"
         if r.completed_at
         else "age unknown"
     )
@@ -161,24 +163,24 @@ def _groups(data: HomeData, now: datetime) -> list[_Group]:
                 "*Waiting for your approval* · nothing.",
                 len(data.waiting),
                 lambda i: _waiting(data.waiting[i], data, now),
-                "the request cards are in the migrations' threads",
+                "the request cards are in the moves' threads",
             )
         )
     groups.append(
         _Group(
-            f"*Your recent migrations* ({len(data.recent)})",
-            "*Your recent migrations* · none yet. Start one with "
+            f"*Your recent moves* ({len(data.recent)})",
+            "*Your recent moves* · none yet. Start one with "
             + escape("`/migrate <app_id> <region>`."),
             len(data.recent),
             lambda i: _recent(data.recent[i], data, now),
             escape("`/migration-status <app_id>` shows any of them"),
         )
     )
-    title = f"*Retained source replicas* ({len(data.replicas)})"
+    title = f"*Replicas kept* ({len(data.replicas)})"
     groups.append(
         _Group(
             title + (f"\n{clip(data.replicas_note, 500)}" if data.replicas_note else ""),
-            "*Retained source replicas* · none."
+            "*Replicas kept* · none."
             + (f"\n{clip(data.replicas_note, 500)}" if data.replicas_note else ""),
             len(data.replicas),
             lambda i: _replica(data.replicas[i], data, now),

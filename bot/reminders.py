@@ -53,8 +53,8 @@ def render_reminder(
 ) -> Message:
     """One channel's reminder: each replica with its age, cost and a teardown button."""
     n = len(replicas)
-    noun = "source replica" if n == 1 else "source replicas"
-    first = f"{n} {noun} retained for more than {format_duration(older_than)} · {_total(replicas)}"
+    noun = "replica" if n == 1 else "replicas"
+    first = f"{n} {noun} kept for more than {format_duration(older_than)} · {_total(replicas)}"
     blocks: list[Block] = [
         section(
             f"*{first}*\nEach keeps a way back (reverse) open and costs money until it is "
@@ -65,14 +65,14 @@ def render_reminder(
         held = age(seconds_between(r.completed_at, now)) if r.completed_at else "unknown"
         line = (
             f"*{escape(r.app_id)}* · replica in {escape(r.source_region or 'unknown')} "
-            f"(moved to {escape(r.dest_region or 'unknown')}) · retained for {held} · "
+            f"(moved to {escape(r.dest_region or 'unknown')}) · kept for {held} · "
             f"est. {cost(r.estimated_monthly_cost_usd)} · `{escape(r.migration_id[:8])}`"
         )
         ask = button("Request teardown", ids.REQUEST_TEARDOWN, r.migration_id)
         blocks.append(section(line, accessory=ask))
     if n > PER_MESSAGE:
         blocks.append(context(f"and {n - PER_MESSAGE} more — `/teardown` lists them all"))
-    blocks.append(context("Daily reminder · `/teardown` lists every retained replica"))
+    blocks.append(context("Daily reminder · /teardown lists every replica"))
     return message(first, blocks)
 
 

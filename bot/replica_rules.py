@@ -83,16 +83,16 @@ def _not_completed(kind: str, t: Target) -> str:
     short, app, step = t.migration_id[:8], t.app_id, t.current_step
     source = t.source_region or "its source region"
     if step in ("aborted", "aborting"):
-        return f"migration `{short}` of {app} was aborted and {app} stayed in {source}, so there is nothing to {kind}"
+        return f"move `{short}` of {app} was aborted and {app} stayed in {source}, so there is nothing to {kind}"
     if step == "failed":
         done = "reversed" if kind == "reverse" else "torn down"
-        return f"migration `{short}` of {app} failed and needs manual review; only a completed migration can be {done}"
+        return f"move `{short}` of {app} failed and needs manual review; only a completed move can be {done}"
     label = steps.label(step)
     if kind == "teardown":
-        return f"migration `{short}` of {app} is not completed yet ({label}), so there is no retained replica to tear down yet"
+        return f"move `{short}` of {app} is not completed yet ({label}), so there is no replica to tear down yet"
     if steps.may_abort(step):
-        return f"migration `{short}` of {app} is not completed yet ({label}): it is still before cutover, so `/abort {app}` is the way back, or wait for it to complete"
-    return f"migration `{short}` of {app} is not completed yet ({label}): wait for it to complete, then ask again"
+        return f"move `{short}` of {app} is not completed yet ({label}): it is still before cutover, so `/abort {app}` is the way back, or wait for it to complete"
+    return f"move `{short}` of {app} is not completed yet ({label}): wait for it to complete, then ask again"
 
 
 def _superseded(t: Target) -> str | None:
@@ -118,7 +118,7 @@ def blocker(kind: str, t: Target) -> str | None:
     if t.current_step != "completed":
         return _not_completed(kind, t)
     if t.reversed_by:
-        took = f"reverse migration `{t.reversed_by[:8]}` took {app} back to {source}"
+        took = f"the move back `{t.reversed_by[:8]}` took {app} back to {source}"
         if kind == "reverse":
             return f"it was already reversed: {took}"
         return f"it was reversed ({took}), so the replica there is {app}'s live database now"
@@ -134,14 +134,16 @@ def blocker(kind: str, t: Target) -> str | None:
     if state == "torn_down":
         at = f" at {_hhmm(t.torn_down_at)}" if t.torn_down_at else ""
         if kind == "reverse":
-            return f"the source replica in {source} was torn down{at}, so reverse is no longer possible"
-        return f"the source replica in {source} is already torn down{at}"
+            return f"the replica in {source} was torn down{at}, so reverse is no longer possible"
+        return f"the replica in {source} is already torn down{at}"
     if state == "none":
         if kind == "reverse":
-            return f"no source replica was retained in {source}, so reverse is not possible"
-        return f"no source replica was retained in {source}, so there is nothing to tear down"
+            return f"no replica was kept in {source}, so reverse is not possible"
+        return f"no replica was kept in {source}, so there is nothing to tear down"
     if state != "replicating":
-        return f"Butterbase reports no retained replica for it (replica state: {state or 'none reported'})"
+        return (
+            f"Butterbase reports no replica kept for it (replica state: {state or 'none reported'})"
+        )
     return None
 
 

@@ -192,6 +192,19 @@ def _failed(event: Milestone, m: TrackedMigration) -> str:
     )
 
 
+PAUSED_ADVICE = (
+    "Butterbase does not unpause writes by itself: ask Butterbase support to restore them. "
+    "I'll say here when they flow again."
+)
+
+
+def _paused(event: Milestone) -> str:
+    """`, writes still paused (503)` when `GET /apps` said so as the move ended."""
+    return (
+        ", writes still paused (503)" if event.app is not None and event.app.writes_paused else ""
+    )
+
+
 def _milestone(
     event: Milestone, m: TrackedMigration, oncall_group: str, aborted_by: str | None
 ) -> Reply:
@@ -210,11 +223,15 @@ def _milestone(
         text = _completed(m)
     elif event.kind == "aborted" and event.user_requested:
         by = f" by <@{aborted_by}>" if aborted_by else ""
-        text = f"Aborted on request{by}: {app(m)} stays in {source(m)}."
+        text = f"Aborted on request{by}: {app(m)} stays in {source(m)}{_paused(event)}."
+        if _paused(event):  # one message, one page: the writes a person's abort left paused
+            text = _alert(f"{text} {PAUSED_ADVICE}", pings(m, oncall_group))  # a new incident
+            priority = URGENT
     elif event.kind == "aborted":
         text = _alert(
-            f"Aborted: {app(m)} stays in {source(m)}. The move failed before cutover and was "
-            f"rolled back ({short_error(event.error)}).",
+            f"Aborted: {app(m)} stays in {source(m)}{_paused(event)}. The move failed before "
+            f"cutover and was rolled back ({short_error(event.error)})."
+            + (f" {PAUSED_ADVICE}" if _paused(event) else ""),
             who,
         )
         priority = URGENT if who else MILESTONE

@@ -28,7 +28,7 @@ class Resolved:
 def _belongs(m: TrackedMigration, app_id: str | None) -> None:
     if app_id is not None and m.app_id != app_id:
         raise UsageError(
-            f"Migration `{m.short_id}` belongs to {m.app_id}, not {app_id}. Nothing was done."
+            f"Move `{m.short_id}` belongs to {m.app_id}, not {app_id}. Nothing was done."
         )
 
 

@@ -231,8 +231,9 @@ class Tracker:
             return polling.backoff_gap(self.schedule, exc.retry_after)
         self._not_before.pop(migration_id, None)
         app, cost = None, None
-        if status.current_step in ("failed", "completed") and m.current_step != "completed":
-            app = await self._app_now(app_id)  # where it is served, and are writes paused
+        ends = status.current_step in steps.TERMINAL and not steps.is_terminal(m.current_step)
+        if ends:  # where it is served, and are writes paused: told in the end's own message
+            app = await self._app_now(app_id)
         if status.current_step == "completed" and m.current_step != "completed":
             cost = await self._replica_cost(migration_id)  # kept with the move
         self._seen(migration_id, status, app=app, replica_cost=cost)

@@ -136,7 +136,7 @@ def _ended(
     """The milestone that ends the move, and whether the app's writes must be checked:
     after any end, writes may stay paused (Butterbase runs no compensation)."""
     user = status.last_error == "user_requested"
-    seen = app if current in ("failed", "completed") else None
+    seen = app
     # one ping per incident: the "stuck" notice of the step that ended the move (kept
     # through `aborting`, the compensation of that same incident) paged people already
     pinged = m.stuck_notice_step is not None
@@ -145,8 +145,8 @@ def _ended(
             current, error=status.last_error, user_requested=user, app=seen, already_pinged=pinged
         )
     )
-    if current == "failed" and seen is not None and seen.writes_paused:
-        new.writes_paused_after_abort = True  # the failure says so; its resumption is told
+    if current in ("failed", "aborted") and seen is not None and seen.writes_paused:
+        new.writes_paused_after_abort = True  # the end says so; its resumption is told
     # read the app again next poll unless it was read now and nothing is left to say
     obs.check_writes = seen is None or (current == "completed" and seen.writes_paused)
 

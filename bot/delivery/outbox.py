@@ -73,6 +73,10 @@ class Outbox(Sends):
     def wake(self) -> None:
         self._wake.set()
 
+    def _wake_in(self, seconds: float) -> None:
+        """Look again when a postponed lane falls due, not at the next idle round."""
+        asyncio.get_running_loop().call_later(max(seconds, 0.0), self._wake.set)
+
     async def run(self, idle: float = 0.5) -> None:
         """Send forever: a sender per lane with something due and none running."""
         senders: set[asyncio.Task[None]] = set()
@@ -134,11 +138,13 @@ class Outbox(Sends):
             await self.deliver(items)
             return True
         except Wait as wait:
-            self._store.postpone(head.id or 0, until=now + timedelta(seconds=wait.delay))
+            until = self._clock.now() + timedelta(seconds=wait.delay)
+            self._store.postpone(head.id or 0, until=until)
+            self._wake_in(wait.delay)
         except Retry as retry:
-            self._store.defer(
-                head.id or 0, until=now + timedelta(seconds=retry.delay), error=retry.error
-            )
+            until = self._clock.now() + timedelta(seconds=retry.delay)
+            self._store.defer(head.id or 0, until=until, error=retry.error)
+            self._wake_in(retry.delay)
         except SlackApiError as exc:
             return self._refused(head, refusal(exc))
         except Exception as exc:  # a rendering bug: back off, never spin

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
 
+from bot import steps
 from bot.clock import Clock
 from bot.delivery.calls import Caller, Wait, refusal
 from bot.delivery.texts import (
@@ -20,7 +21,7 @@ from bot.delivery.texts import (
     split_text,
 )
 from bot.render import Message
-from storage.records import STEP, URGENT, OutboxItem
+from storage.records import MILESTONE, STEP, URGENT, OutboxItem
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -181,11 +182,14 @@ class Sends:
             self._sent(cards, ts)
             self._release_thread(m.migration_id)
             return
+        # its final state is a milestone: at once, before the refreshes of moves in flight
+        final = steps.is_terminal(m.current_step)
         now = self._clock.now().timestamp()
         last = self._last_card.get(head.lane)
-        if last is not None and now - last < self._card_interval:
+        if not final and last is not None and now - last < self._card_interval:
             raise Wait(self._card_interval - (now - last))
-        await self._caller.spend("chat.update", None, head.priority)
+        priority = min(head.priority, MILESTONE) if final else head.priority
+        await self._caller.spend("chat.update", None, priority)
         cards = _leading(self._store.lane_items(head.lane), "card") or cards  # the newest
         card = self._cards.status_card(m.migration_id)
         if card is not None:

@@ -74,13 +74,13 @@ def consequences(
             else "Saves an unknown amount (est. cost unknown)."
         )
         return (
-            f"Deletes the source replica in {source}. {saves} "
+            f"Deletes the replica in {source}. {saves} "
             "Reverse will no longer be possible. This cannot be undone."
         )
     if _replica_retained(a, migration):
-        how = "Replica retained: yes (fast path: traffic switches back almost at once)."
+        how = "Replica kept: yes (fast path: traffic switches back almost at once)."
     else:
-        how = "Replica retained: no (slow path: a full move back, with writes paused during it)."
+        how = "Replica kept: no (slow path: a full move back, with writes paused during it)."
     return f"Moves {app} back to {source}. {how}"
 
 
@@ -263,7 +263,7 @@ def render_teardown_modal(
         close="Cancel",
         blocks=[
             section(
-                f":warning: This deletes the source replica of *{app}* in *{source}*. {saves} "
+                f":warning: This deletes the replica of *{app}* in *{source}*. {saves} "
                 f"Reverse to {source} will no longer be possible. *This cannot be undone.*"
             ),
             InputBlock(

@@ -121,7 +121,7 @@ def phase_lines(
         lines.append(alert_writes_paused(m))
     if m.not_found:
         lines.append(
-            ":grey_question: Butterbase no longer knows this migration (404): the bot stopped "
+            ":grey_question: Butterbase no longer knows this move (404): the bot stopped "
             f"following it. `/migration-status {app}` shows what runs now"
         )
     if steps.writes_paused(current):

@@ -60,7 +60,7 @@ async def overview(deps: Deps, channel: str, *, shareable: bool = True) -> dict[
     try:
         replicas = await deps.butterbase.source_replicas()
     except ButterbaseError as exc:
-        replicas, note = [], explain(exc, doing="list the retained replicas")
+        replicas, note = [], explain(exc, doing="list the replicas")
     for r in replicas:
         deps.cards.replica_costs[r.migration_id] = r.estimated_monthly_cost_usd
     live = await live_primaries(deps, replicas)

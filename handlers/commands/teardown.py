@@ -54,7 +54,7 @@ async def replica_list(deps: Deps, *, app_id: str | None = None) -> dict[str, An
         replicas = await deps.butterbase.source_replicas()
         regions = {app.id: app.region for app in await deps.butterbase.apps()}
     except ButterbaseError as exc:
-        return {"text": explain(exc, doing="list the retained replicas")}
+        return {"text": explain(exc, doing="list the replicas")}
     now = deps.clock.now()
     kept = kept_replicas(deps.store, replicas, regions=regions)  # no reversed move's source
     shown = [r for r in kept if app_id is None or r.app_id == app_id]
@@ -92,7 +92,7 @@ async def request_teardown(
                 found = await find_replica(deps, ref) if UUID.match(ref) else None
                 if found is None:
                     return {
-                        "text": f"The bot knows no migration `{ref}` and Butterbase lists no retained "
+                        "text": f"The bot knows no move `{ref}` and Butterbase lists no "
                         "replica with that id. `/teardown` lists them. Nothing was requested."
                     }
                 app_id, migration_id = found.app_id, found.migration_id
@@ -104,17 +104,17 @@ async def request_teardown(
             mine = [r for r in kept if r.app_id == app_id]
             if not mine:
                 return {
-                    "text": f"Butterbase lists no retained replica of {app_id}, so there is nothing "
+                    "text": f"Butterbase lists no replica of {app_id}, so there is nothing "
                     "to tear down. Nothing was requested."
                 }
             if len(mine) > 1:
                 listing = await replica_list(deps, app_id=app_id)
-                return listing | {"text": f"{app_id} has {len(mine)} retained replicas: pick one."}
+                return listing | {"text": f"{app_id} has {len(mine)} replicas: pick one."}
             migration_id = mine[0].migration_id
     except UsageError as exc:
         return {"text": str(exc)}
     except ButterbaseError as exc:
-        return {"text": explain(exc, doing="look up the retained replicas")}
+        return {"text": explain(exc, doing="look up the replicas")}
     text = await deps.approvals.request(
         "teardown",
         app_id=app_id,

@@ -147,6 +147,11 @@ class HomeTab:
             blocked=self._blocked(replicas, now),
             links={key: url for key, url in self._links.items() if url},
             replicas_note=self._replicas_note,
+            reverses={
+                m.migration_id: r
+                for m in recent
+                if m.reversed_by and (r := store.get_migration(m.reversed_by)) is not None
+            },
         )
 
     async def may_approve(self, user: str) -> bool:
@@ -202,9 +207,7 @@ class HomeTab:
                 self._replicas_note = None
             except ButterbaseError as exc:
                 shown = f" (as of {hhmm(self._replicas_at)})" if self._replicas_at else ""
-                self._replicas_note = (
-                    f":warning: {explain(exc, doing='list the retained replicas')}{shown}"
-                )
+                self._replicas_note = f":warning: {explain(exc, doing='list the replicas')}{shown}"
                 log.warning("the Home could not list the retained replicas: %s", exc)
             self._replicas_at = now
             return self._replicas

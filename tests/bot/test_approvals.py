@@ -150,8 +150,8 @@ def test_n_distinct_approvals() -> None:
         ),
         (request(status="expired"), "This request expired at 10:30 UTC."),
         (
-            request(status="voided", reason="the source replica in us-east-1 is already torn down"),
-            "This request was voided: the source replica in us-east-1 is already torn down. "
+            request(status="voided", reason="the replica in us-east-1 is already torn down"),
+            "This request was voided: the replica in us-east-1 is already torn down. "
             "Nothing was done.",
         ),
         (
@@ -208,24 +208,24 @@ def test_a_completed_migration_with_its_replica_retained_may_be_reversed_or_torn
     [
         (
             "restoring_data",
-            "Can't request a reverse of app-42: migration `7a0c1234` of app-42 is not completed yet "
+            "Can't request a reverse of app-42: move `7a0c1234` of app-42 is not completed yet "
             "(Restoring data): it is still before cutover, so `/abort app-42` is the way back, or "
             "wait for it to complete. Nothing was requested.",
         ),
         (
             "unblocking_writes",
-            "Can't request a reverse of app-42: migration `7a0c1234` of app-42 is not completed yet "
+            "Can't request a reverse of app-42: move `7a0c1234` of app-42 is not completed yet "
             "(Unblocking writes): wait for it to complete, then ask again. Nothing was requested.",
         ),
         (
             "aborted",
-            "Can't request a reverse of app-42: migration `7a0c1234` of app-42 was aborted and app-42 "
+            "Can't request a reverse of app-42: move `7a0c1234` of app-42 was aborted and app-42 "
             "stayed in us-east-1, so there is nothing to reverse. Nothing was requested.",
         ),
         (
             "failed",
-            "Can't request a reverse of app-42: migration `7a0c1234` of app-42 failed and needs "
-            "manual review; only a completed migration can be reversed. Nothing was requested.",
+            "Can't request a reverse of app-42: move `7a0c1234` of app-42 failed and needs "
+            "manual review; only a completed move can be reversed. Nothing was requested.",
         ),
     ],
 )
@@ -235,8 +235,8 @@ def test_reverse_only_once_completed(step: str, message: str) -> None:
 
 def test_teardown_only_once_completed() -> None:
     assert refusal("teardown", current_step="copying_blobs", replica_state=None) == (
-        "Can't request a teardown of app-42's replica: migration `7a0c1234` of app-42 is not "
-        "completed yet (Copying blobs), so there is no retained replica to tear down yet. "
+        "Can't request a teardown of app-42's replica: move `7a0c1234` of app-42 is not "
+        "completed yet (Copying blobs), so there is no replica to tear down yet. "
         "Nothing was requested."
     )
 
@@ -258,12 +258,12 @@ def test_never_after_a_reverse_the_bot_knows_of() -> None:
     # even when GET /apps could not say where the app is
     known = {"reversed_by": REV, "app_region": None}
     assert refusal("teardown", **known) == (
-        "Can't request a teardown of app-42's replica: it was reversed (reverse migration "
+        "Can't request a teardown of app-42's replica: it was reversed (the move back "
         "`5e5e5e5e` took app-42 back to us-east-1), so the replica there is app-42's live "
         "database now. Nothing was requested."
     )
     assert refusal("reverse", **known) == (
-        "Can't request a reverse of app-42: it was already reversed: reverse migration "
+        "Can't request a reverse of app-42: it was already reversed: the move back "
         "`5e5e5e5e` took app-42 back to us-east-1. Nothing was requested."
     )
 
@@ -271,23 +271,23 @@ def test_never_after_a_reverse_the_bot_knows_of() -> None:
 def test_never_without_a_retained_replica() -> None:
     gone = {"replica_state": "torn_down", "torn_down_at": at(20)}
     assert refusal("reverse", **gone) == (
-        "Can't request a reverse of app-42: the source replica in us-east-1 was torn down at "
+        "Can't request a reverse of app-42: the replica in us-east-1 was torn down at "
         "10:20 UTC, so reverse is no longer possible. Nothing was requested."
     )
     assert refusal("teardown", **gone) == (
-        "Can't request a teardown of app-42's replica: the source replica in us-east-1 is already "
+        "Can't request a teardown of app-42's replica: the replica in us-east-1 is already "
         "torn down at 10:20 UTC. Nothing was requested."
     )
     assert refusal("reverse", replica_state="none") == (
-        "Can't request a reverse of app-42: no source replica was retained in us-east-1, so "
+        "Can't request a reverse of app-42: no replica was kept in us-east-1, so "
         "reverse is not possible. Nothing was requested."
     )
     assert refusal("teardown", replica_state="none") == (
-        "Can't request a teardown of app-42's replica: no source replica was retained in "
+        "Can't request a teardown of app-42's replica: no replica was kept in "
         "us-east-1, so there is nothing to tear down. Nothing was requested."
     )
     assert refusal("reverse", replica_state=None) == (
-        "Can't request a reverse of app-42: Butterbase reports no retained replica for it "
+        "Can't request a reverse of app-42: Butterbase reports no replica kept for it "
         "(replica state: none reported). Nothing was requested."
     )
 
@@ -332,10 +332,10 @@ def test_a_request_holds_when_nothing_changed() -> None:
 
 def test_void_when_torn_down_by_someone_else() -> None:
     assert approvals.void_reason(request(), target(replica_state="torn_down")) == (
-        "the source replica in us-east-1 was torn down, so reverse is no longer possible"
+        "the replica in us-east-1 was torn down, so reverse is no longer possible"
     )
     assert approvals.void_reason(request("teardown"), target(replica_state="torn_down")) == (
-        "the source replica in us-east-1 is already torn down"
+        "the replica in us-east-1 is already torn down"
     )
 
 

@@ -267,19 +267,19 @@ async def test_active_without_migration_key_is_unexpected(
          "message": "Invalid or revoked API key"}}, Unauthorised, {"code": "AUTH_INVALID_API_KEY"},
          "Butterbase rejected the bot's API key (Invalid or revoked API key) when asked to list the apps"),
         ("status", "GET", STATUS, 404, {"error": "not found"}, NotFound, {"error": "not found"},
-         "Butterbase could not read the migration's status: not found."),
+         "Butterbase could not read the move's status: not found."),
         ("move", "POST", MOVE, 409, {"error": "ineligible", "reason": "A migration is already in flight for this app."},
          Conflict, {"error": "ineligible", "reason": "A migration is already in flight for this app."},
          "Butterbase would not start the move: A migration is already in flight for this app (ineligible)."),
         ("abort", "POST", ABORT, 409, {"error": "cannot abort after cutover; use reverse-move"}, Conflict,
          {"error": "cannot abort after cutover; use reverse-move", "reason": None},
-         "Butterbase would not abort the migration: cannot abort after cutover; use reverse-move."),
+         "Butterbase would not abort the move: cannot abort after cutover; use reverse-move."),
         ("reverse", "POST", REVERSE, 409, {"error": "reverse_move_failed", "reason":
          "reverse-move requires the forward migration to be completed"}, Conflict,
-         {"error": "reverse_move_failed"}, "would not reverse the migration: reverse-move requires"),
+         {"error": "reverse_move_failed"}, "would not reverse the move: reverse-move requires"),
         ("teardown", "DELETE", TEARDOWN, 409, {"error": "teardown_failed", "reason":
          "cannot teardown replica in state none"}, Conflict, {"error": "teardown_failed"},
-         "would not tear down the source replica: cannot teardown replica in state none (teardown_failed)."),
+         "would not tear down the replica: cannot teardown replica in state none (teardown_failed)."),
         ("teardown", "DELETE", TEARDOWN, 403, {"error": "forbidden"}, BadRequest, {"status": 403},
          "refused (HTTP 403)"),
     ],
@@ -370,7 +370,7 @@ async def test_read_transport_errors_retry_until_bounded(
     error: type[httpx.RequestError],
 ) -> None:
     fake.on("GET", STATUS, error)
-    with pytest.raises(Unavailable, match="could not read the migration's status") as caught:
+    with pytest.raises(Unavailable, match="could not read the move's status") as caught:
         await client.status(APP, MIG)
     assert len(fake.requests) == 4 and len(sleeps) == 3
     assert caught.value.status is None and "simulated" not in str(caught.value)
@@ -543,7 +543,7 @@ async def test_abort_not_resent_once_past_abortable(
 ) -> None:
     fake.on("POST", ABORT, httpx.Response(502))
     fake.on("GET", STATUS, ok(status_body(current_step=step)))
-    with pytest.raises(Conflict, match="did not abort the migration: it is now at") as caught:
+    with pytest.raises(Conflict, match="did not abort the move: it is now at") as caught:
         await client.abort(APP, MIG)
     assert caught.value.state is not None and caught.value.state.current_step == step
     assert fake.count("POST", ABORT) == 1

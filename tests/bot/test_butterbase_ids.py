@@ -97,7 +97,7 @@ async def test_what_a_person_is_told_is_not_an_outage(client: ButterbaseClient) 
     text = explain(caught.value, doing="abort the move of app-1")
     assert text == (
         "I couldn't abort the move of app-1: The migration id given is not a Butterbase "
-        "migration id (a UUID), so the bot could not abort the migration; nothing was sent "
+        "migration id (a UUID), so the bot could not abort the move; nothing was sent "
         "to Butterbase. Check the id."
     )
 

@@ -79,8 +79,8 @@ def test_a_person_with_nothing_sees_each_section_empty() -> None:
     assert view["type"] == "home"
     assert "For <@U_OTHER>" in shown and "updated 10:30:00 UTC" in shown
     assert "*In flight* · nothing is moving right now." in shown
-    assert "*Your recent migrations* · none yet" in shown
-    assert "*Retained source replicas* · none." in shown
+    assert "*Your recent moves* · none yet" in shown
+    assert "*Replicas kept* · none." in shown
     assert "Waiting for your approval" not in shown  # not an approver
     assert buttons(view) == []
 
@@ -110,12 +110,32 @@ def test_three_items_show_state_elapsed_link_outcome_and_a_teardown_button() -> 
         f"<@U_REQ> · <{LINK}|open the card>"
     ) in shown
     assert "*blog* · us-east-1 → eu-west-1 · Completed · 20m ago · in <#C1>" in shown
-    assert "*shop-eu* · replica in us-east-1 (moved to eu-west-1) · retained for 3d" in shown
+    assert "*shop-eu* · replica in us-east-1 (moved to eu-west-1) · kept for 3d" in shown
     assert "est. $42.50/month" in shown
     (ask,) = buttons(view)
     assert ask["action_id"] == ids.HOME_REQUEST_TEARDOWN
     assert ask["value"] == replica(7).migration_id
     assert ask["text"]["text"] == "Request teardown"
+
+
+def test_a_reversed_move_reads_reversed_not_completed() -> None:
+    """Issue 15 point 2 on the Home: a move whose reverse has finished says where the app
+    is now, as its card does, not "Completed · reverse … started"."""
+    forward = migration(
+        "completed", completed_at=at(5), reversed_by="r0000000-1111-2222-3333-444444444444"
+    )
+    back = migration(
+        "completed",
+        migration_id="r0000000-1111-2222-3333-444444444444",
+        source_region="eu-west-1",
+        dest_region="us-east-1",
+        kind="reverse",
+        completed_at=at(8),
+    )
+    data = HomeData(user="U_REQ", recent=[forward], reverses={forward.migration_id: back})
+    shown = texts(render_home(data, now=NOW))
+    assert "Reversed: back in us-east-1" in shown
+    assert "started" not in shown.split("Reversed")[1].splitlines()[0]
 
 
 def test_a_replica_with_a_request_open_says_so_instead_of_a_button() -> None:
@@ -139,8 +159,8 @@ def test_two_hundred_of_everything_stays_within_a_hundred_blocks() -> None:
     for title, command in (
         ("In flight", "`/migration-status`"),
         ("Waiting for your approval", "request cards"),
-        ("Your recent migrations", "`/migration-status &lt;app_id&gt;`"),
-        ("Retained source replicas", "`/teardown`"),
+        ("Your recent moves", "`/migration-status &lt;app_id&gt;`"),
+        ("Replicas kept", "`/teardown`"),
     ):
         assert f"*{title}* (200)" in shown
         assert command in shown
@@ -262,8 +282,8 @@ async def test_the_retained_replicas_come_from_butterbase(world: BotWorld) -> No
     world.clock.set(completed + timedelta(hours=2, minutes=1))
     await home_tab(world.deps).opened("U_REQ")
     shown = home_text(world, "U_REQ")
-    assert "*Retained source replicas* (1)" in shown
-    assert "*shop-eu* · replica in us-east-1 (moved to eu-west-1) · retained for 2h" in shown
+    assert "*Replicas kept* (1)" in shown
+    assert "*shop-eu* · replica in us-east-1 (moved to eu-west-1) · kept for 2h" in shown
     view = world.ws.home_view("U_REQ")
     assert view is not None
     (ask,) = buttons({"blocks": view.blocks})

@@ -65,7 +65,7 @@ async def run_job(world: BotWorld, when: datetime, reminders: Reminders | None =
 
 
 def reminders_in(world: BotWorld, channel: str) -> list[Any]:
-    return [m for m in world.ws.channel_messages(channel) if "retained for more than" in m.text]
+    return [m for m in world.ws.channel_messages(channel) if "kept for more than" in m.text]
 
 
 def teardown_buttons(message: Any) -> dict[str, str]:
@@ -87,8 +87,8 @@ async def test_a_replica_past_the_threshold_is_reminded_once_a_day(world: BotWor
 
     await run_job(world, at_day(world, old, 8, "09:00"))
     (first,) = reminders_in(world, CHANNEL)
-    assert first.text.startswith("1 source replica retained for more than 7d")
-    assert "*app-42* · replica in us-east-1 (moved to eu-west-1) · retained for 7d 22h" in str(
+    assert first.text.startswith("1 replica kept for more than 7d")
+    assert "*app-42* · replica in us-east-1 (moved to eu-west-1) · kept for 7d 22h" in str(
         first.blocks
     )
     assert "est. $42.50/month" in str(first.blocks)
@@ -206,7 +206,7 @@ def test_a_long_list_stays_within_fifty_blocks() -> None:
     assert len(rendered.blocks) <= 50
     assert (
         rendered.text
-        == "120 source replicas retained for more than 7d · est. $1,200.00/month in total"
+        == "120 replicas kept for more than 7d · est. $1,200.00/month in total"
     )
     assert "and 74 more — `/teardown` lists them all" in str(rendered.blocks)
 

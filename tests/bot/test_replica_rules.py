@@ -137,7 +137,7 @@ async def test_home_and_reminder_offer_no_teardown_of_the_live_database(
     world.clock.set(completed + timedelta(days=8))
     await world.runtime.reminders.tick()
     await world.runtime.outbox.drain_until_empty()
-    posted = [m for m in world.ws.channel_messages(CHANNEL) if "retained for more" in m.text]
+    posted = [m for m in world.ws.channel_messages(CHANNEL) if "kept for more" in m.text]
     shown = str([m.blocks for m in posted])
     assert m1 not in shown
 

@@ -254,6 +254,26 @@ def test_a_users_abort_is_broadcast_without_paging():
     assert "<!subteam" not in reply.text
 
 
+def test_a_users_abort_that_left_writes_paused_is_one_message_and_one_page():
+    """Issue 15 points 1 and 11: the abort's own broadcast says writes are still paused
+    (read from `GET /apps` as it ended) and pages once, mentions last; no second alert."""
+    m = migration("aborted", last_error="user_requested")
+    paused = App(id="app-42", region="us-east-1", provisioning_status="migrating")
+    reply = replies.reply_for(
+        Milestone("aborted", error="user_requested", user_requested=True, app=paused),
+        m,
+        oncall_group=ONCALL,
+        aborted_by="U_RILEY",
+    )
+    first = reply.text.splitlines()[0]
+    assert first.startswith(
+        "Aborted on request by <@U_RILEY>: app-42 stays in us-east-1, writes still paused (503)."
+    )
+    assert reply.broadcast and reply.priority == URGENT
+    assert reply.text.endswith(f"<@U_REQ> <!subteam^{ONCALL}>")
+    assert reply.text.count("<!subteam^") == 1
+
+
 def test_an_automatic_abort_pages_with_the_error():
     reply = replies.reply_for(
         Milestone("aborted", error="no capacity in <eu-west-1>"),

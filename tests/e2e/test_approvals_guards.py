@@ -38,7 +38,7 @@ async def test_replica_torn_down_by_someone_else_voids_the_request(world: World)
     a = await request(world, "reverse", move)
     world.sim.teardown_direct(move.migration_id)
     answer = await click(world, APPROVER1, a)
-    reason = "the source replica in us-east-1 was torn down, so reverse is no longer possible"
+    reason = "the replica in us-east-1 was torn down, so reverse is no longer possible"
     assert answer == f"Approved, but the request was voided: {reason}. Nothing was done."
     voided = await status_of(world, a.approval_id, "voided")
     assert voided.reason == reason
@@ -73,7 +73,7 @@ async def test_after_a_fast_reverse_teardown_and_reverse_are_refused(world: Worl
     reverse_id = await _fast_reverse(world, move)
     # the server still lists the forward replica as retained
     assert world.sim.migrations[move.migration_id].source_replica_state == "replicating"
-    live = f"it was reversed (reverse migration `{reverse_id[:8]}` took app-42 back to us-east-1), so the replica there is app-42's live database now"
+    live = f"it was reversed (the move back `{reverse_id[:8]}` took app-42 back to us-east-1), so the replica there is app-42's live database now"
 
     by_command = await ask(world, REQUESTER, "/teardown", move.short)
     assert (
@@ -82,7 +82,7 @@ async def test_after_a_fast_reverse_teardown_and_reverse_are_refused(world: Worl
     )
     again = await ask(world, REQUESTER, "/reverse", f"app-42 {move.short}")
     assert again == (
-        f"Can't request a reverse of app-42: it was already reversed: reverse migration "
+        f"Can't request a reverse of app-42: it was already reversed: the move back "
         f"`{reverse_id[:8]}` took app-42 back to us-east-1. Nothing was requested."
     )
     # the buttons are gone from the card; a stale click on them is refused the same way
@@ -143,7 +143,7 @@ async def test_a_teardown_approved_before_the_reverse_is_voided(tmp_path: Path) 
         # the open teardown no longer holds: voided at once, and a late approval is refused
         voided = await status_of(world, teardown.approval_id, "voided")
         assert voided.reason == (
-            f"it was reversed (reverse migration `{reverse_id[:8]}` took app-42 back to us-east-1), "
+            f"it was reversed (the move back `{reverse_id[:8]}` took app-42 back to us-east-1), "
             "so the replica there is app-42's live database now"
         )
         late = await click(world, APPROVER2, voided)
@@ -189,13 +189,13 @@ async def test_reverse_before_completion_is_refused(world: World) -> None:
     )
     reply = await ask(world, REQUESTER, "/reverse", "app-42")
     assert reply == (
-        f"Can't request a reverse of app-42: migration `{mid[:8]}` of app-42 is not completed yet "
+        f"Can't request a reverse of app-42: move `{mid[:8]}` of app-42 is not completed yet "
         "(Restoring data): it is still before cutover, so `/abort app-42` is the way back, or wait "
         "for it to complete. Nothing was requested."
     )
     teardown = await ask(world, REQUESTER, "/teardown", mid[:8])
     assert teardown.startswith(
-        f"Can't request a teardown of app-42's replica: migration `{mid[:8]}` of app-42 is not completed yet"
+        f"Can't request a teardown of app-42's replica: move `{mid[:8]}` of app-42 is not completed yet"
     )
     assert [r["path"] for r in world.mutating_requests()] == ["/v1/apps/app-42/move"]
     assert store.approvals_for_migration(mid) == []

@@ -43,7 +43,7 @@ async def test_reverse_approved_by_an_approver(world: World) -> None:
     )
 
     answer = await click(world, APPROVER1, a)
-    assert answer.startswith("Approved: Butterbase started reverse migration `")
+    assert answer.startswith("Approved: Butterbase started the move back, ")
     done = await status_of(world, a.approval_id, "executed")
     new_id = done.result["migration_id"]
     assert done.result["path"] == "fast"

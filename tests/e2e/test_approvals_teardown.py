@@ -64,7 +64,7 @@ async def test_teardown_confirmed_by_typing_the_app_id(world: World) -> None:
         ("DELETE", f"/v1/source-replicas/{move.migration_id}", 200)
     ]
     told = await wait_for(lambda: world.ephemeral_texts(APPROVER1), message="the approver told")
-    assert told[-1] == "Approved: the source replica of app-42 in us-east-1 is torn down."
+    assert told[-1] == "Approved: the replica of app-42 in us-east-1 is torn down."
 
     after = await shows(world, str(a.message_ts), "teardown done")
     assert after.text.startswith(
@@ -84,7 +84,7 @@ async def test_teardown_confirmed_by_typing_the_app_id(world: World) -> None:
     )
     await wait_for(
         lambda: any(
-            t.startswith(":wastebasket: Source replica of app-42 in us-east-1 torn down")
+            t.startswith(":wastebasket: Replica of app-42 in us-east-1 torn down")
             for t in thread_lines(world, move.card_ts)
         ),
         message="the teardown said in the thread",
@@ -93,7 +93,7 @@ async def test_teardown_confirmed_by_typing_the_app_id(world: World) -> None:
     # a later /reverse is refused with the reason; nothing is called
     refused = await ask(world, REQUESTER, "/reverse", "app-42")
     assert refused.startswith(
-        "Can't request a reverse of app-42: the source replica in us-east-1 was torn down at "
+        "Can't request a reverse of app-42: the replica in us-east-1 was torn down at "
     )
     assert refused.endswith(", so reverse is no longer possible. Nothing was requested.")
     assert reverse_calls(world) == [] and len(deletes(world)) == 1

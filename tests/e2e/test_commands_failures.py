@@ -33,7 +33,8 @@ async def test_a_step_failing_twice_is_told_once_and_so_is_its_recovery(world: W
     ]
     assert recovered == [":ok_hand: Copying blobs recovered after retrying."]
     assert done_steps(thread) == list(steps.HAPPY_PATH[:-1])  # every step once, in order
-    assert world.cards()[0].text.endswith("Completed")
+    # the card is refreshed to its newest state within the budget's pace, not at once
+    await wait_for(lambda: world.cards()[0].text.endswith("Completed"), message="final card")
 
 
 async def test_five_failures_before_cutover_end_aborted(world: World) -> None:
@@ -52,7 +53,10 @@ async def test_five_failures_before_cutover_end_aborted(world: World) -> None:
     assert sum("is failing and being retried" in t for t in thread) == 1
     stopped = r"app-42 · Copying blobs (\(\S+\) )?stopped · (now Aborting|Aborted)"
     assert re.search(stopped, "\n".join(thread))
-    assert world.cards()[0].text.startswith("app-42 · us-east-1 → eu-west-1 · Aborted")
+    await wait_for(
+        lambda: world.cards()[0].text.startswith("app-42 · us-east-1 → eu-west-1 · Aborted"),
+        message="final card",
+    )
     assert world.mutating_requests()[1:] == []  # the bot itself aborted nothing
 
 
@@ -72,6 +76,9 @@ async def test_five_failures_after_cutover_end_failed_and_ping(world: World) -> 
     stopped = r"app-42 · Setting up reverse replication (\(\S+\) )?stopped · Failed"
     assert re.search(stopped, "\n".join(thread))
     assert sum("is failing and being retried" in t for t in thread) == 1
-    assert world.cards()[0].text.startswith(
-        "app-42 · us-east-1 → eu-west-1 · Failed — needs manual review"
+    await wait_for(
+        lambda: world.cards()[0].text.startswith(
+            "app-42 · us-east-1 → eu-west-1 · Failed — needs manual review"
+        ),
+        message="final card",
     )

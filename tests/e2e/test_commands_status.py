@@ -110,7 +110,7 @@ async def test_an_app_and_an_id(world: World) -> None:
     )
     wrong_app = await private_reply(world, REQUESTER, "/migration-status", f"blog {mid[:8]}")
     assert wrong_app.text == (
-        f"Migration `{mid[:8]}` belongs to app-42, not blog. Nothing was done."
+        f"Move `{mid[:8]}` belongs to app-42, not blog. Nothing was done."
     )
 
     # a whole id the bot doesn't know is read from Butterbase: one started outside Slack

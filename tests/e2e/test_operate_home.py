@@ -62,17 +62,17 @@ async def test_the_home_follows_a_move_from_in_flight_to_its_replica(world: Worl
     shown = await open_home(world, BYSTANDER, "*In flight* (1)")  # everyone sees it
     assert "*app-42* · us-east-1 → eu-west-1 · Dumping data (step 4 of 13)" in shown
     assert f"<@{REQUESTER}> · <{card.permalink}|open the card>" in shown
-    assert "*Your recent migrations* · none yet" in shown
+    assert "*Your recent moves* · none yet" in shown
 
     world.sim.unstall("app-42")
     await wait_for(
         lambda: any("Summary" in t for t in world.thread_texts(card.ts)),
         message="the end of the move",
     )
-    shown = await open_home(world, REQUESTER, "*Your recent migrations* (1)", "replicas* (1)")
+    shown = await open_home(world, REQUESTER, "*Your recent moves* (1)", "replicas* (1)")
     assert "*In flight* · nothing is moving right now." in shown
     assert "*app-42* · us-east-1 → eu-west-1 · Completed · under a minute ago" in shown
-    assert "*Retained source replicas* (1)" in shown
+    assert "*Replicas kept* (1)" in shown
     assert "*app-42* · replica in us-east-1 (moved to eu-west-1)" in shown
     assert "est. $42.50/month" in shown
     (ask,) = home_buttons(world, REQUESTER)

@@ -33,7 +33,7 @@ async def test_the_overview_says_when_the_replicas_could_not_be_listed(
     reply = await overview(bot.runtime.deps, "C1")
     assert reply["text"] == "Nothing running in this channel."
     assert (
-        "Butterbase is not answering right now, so I couldn't list the retained replicas. "
+        "Butterbase is not answering right now, so I couldn't list the replicas. "
         "Nothing was done; try again in a minute."
     ) in str(reply["blocks"])
     assert button_values(reply) == {ids.SHARE_STATUS: "overview"}

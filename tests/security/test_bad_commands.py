@@ -129,7 +129,7 @@ CASES = [
         "teardown-unknown-uuid",
         "/teardown",
         "{nobody}",
-        "Butterbase lists no retained replica with that id",
+        "Butterbase lists no replica with that id",
     ),
     Bad(
         "reverse-unknown-uuid",
@@ -154,7 +154,7 @@ CASES = [
     ),
     Bad("migrate-word-payload", "/migrate", "payload eu-west-1", "Butterbase has no app `payload`"),
     Bad(
-        "teardown-no-replica", "/teardown", "ghost", "Butterbase lists no retained replica of ghost"
+        "teardown-no-replica", "/teardown", "ghost", "Butterbase lists no replica of ghost"
     ),
     # stale: the replica is gone, or the request was decided
     Bad(

@@ -46,9 +46,8 @@ def box(store: Store, slack: FakeSlack, clock: FakeClock, budget: Budget, **kw: 
         clock=clock,
         cards=Cards(store),
         post_interval=0.0,
-        card_interval=0.0,
         budget=budget,
-        **kw,
+        **{"card_interval": 0.0, **kw},
     )
 
 
@@ -170,3 +169,20 @@ async def test_metrics_show_the_queue_by_priority_and_429s_by_method(
         if name == "migrations_bot_outbox_queued"
     }
     assert queued == {"urgent": 0, "milestone": 0, "step": 0, "refresh": 1}
+
+
+async def test_a_cards_final_state_goes_at_once_ahead_of_refreshes(
+    store: Store, clock: FakeClock
+) -> None:
+    mid = posted_move(store)
+    m = store.get_migration(mid)
+    assert m is not None
+    budget, slack = HeldBudget(), FakeSlack()
+    sender = box(store, slack, clock, budget, card_interval=60.0)
+    store.apply(outbox=[card_item(m, clock.now())])
+    await sender.drain_once()  # a refresh: the next may come 60 s later at the earliest
+    store.apply(migration=m.model_copy(update={"current_step": "completed"}))
+    store.apply(outbox=[card_item(m, clock.now())])
+    await sender.drain_once()
+    assert len(slack.updates) == 2  # the final state did not wait for the interval
+    assert budget.spent == [("chat.update", REFRESH), ("chat.update", MILESTONE)]

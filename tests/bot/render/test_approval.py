@@ -203,7 +203,7 @@ def test_teardown_modal():
     assert view["private_metadata"] == "ap-0001-xyz"
     assert view["submit"]["text"] == "Tear down" and view["close"]["text"] == "Cancel"
     explain, ask = view["blocks"]
-    assert "deletes the source replica of *app-42* in *us-east-1*" in explain["text"]["text"]
+    assert "deletes the replica of *app-42* in *us-east-1*" in explain["text"]["text"]
     assert "Saves est. $42.50/month" in explain["text"]["text"]
     assert "This cannot be undone" in explain["text"]["text"]
     assert ask["type"] == "input" and ask["block_id"] == ids.TEARDOWN_CONFIRM_BLOCK

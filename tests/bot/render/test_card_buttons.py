@@ -152,5 +152,5 @@ def test_a_migration_butterbase_forgot_offers_no_abort_and_says_why() -> None:
     )
     card = render_card(m, [], now=now, expected={})
     text = str(card.blocks)
-    assert "Butterbase no longer knows this migration (404)" in text
+    assert "Butterbase no longer knows this move (404)" in text
     assert ids.ABORT not in text and ids.REFRESH in text

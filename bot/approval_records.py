@@ -221,9 +221,10 @@ class ApprovalRecords:
 
         entry = self.entry("bot", "approval.executed", done or a, {"call": "reverse", **result})
         reply = thread_reversed(a, new_id, path)
-        self.changed(
-            done or a, audit=[entry], reply=reply, update=mark, extra=[card_item(rev, now)]
-        )
+        # a fast reverse is created `completed`: its card waits for the tracker's first read
+        # (straight after this), never shown as "Requested" with an Abort button meanwhile
+        first_card = [] if path == "fast" else [card_item(rev, now)]
+        self.changed(done or a, audit=[entry], reply=reply, update=mark, extra=first_card)
         self.void_others(a, reversed_by=new_id)
 
     def torn_down(self, a: Approval) -> None:

@@ -174,8 +174,9 @@ class Outbox(Sends):
 
 
 def _fold_after(post_interval: float) -> float:
-    """A thread is backed up once its news waited five posts' time (never without limits)."""
-    return 5.0 * post_interval if post_interval > 0 else math.inf
+    """A thread is backed up once its news waited 30 posts' time (30 s with Slack's real
+    limits; never without limits): then it says less, not later."""
+    return 30.0 * post_interval if post_interval > 0 else math.inf
 
 
 def _is_user(channel: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.records import OutboxItem
+from storage.records import URGENT, OutboxItem
 
 MAX_REPLY = 3500  # characters per thread reply: well under Slack's 40,000, and readable
 METADATA_TYPE = "bb_outbox"
@@ -48,7 +48,9 @@ def reply_batch(
 ) -> list[OutboxItem]:
     """The lane's first item and the plain replies right after it that fit with it in one
     message (a broadcast goes alone unless `fold`: then broadcasts and replies merge, and
-    the message is broadcast; any other kind always goes alone)."""
+    the message is broadcast; any other kind always goes alone). An urgent item (an
+    approval's outcome, a failure ping) is never buried behind less urgent news, and
+    nothing follows a move's summary in its message."""
     kinds = ("reply", "broadcast") if fold else ("reply",)
     head, batch = items[0], [items[0]]
     if head.kind not in kinds:
@@ -58,9 +60,16 @@ def reply_batch(
         text = str(other.payload.get("text", ""))
         if other.kind not in kinds or size + 1 + len(text) > limit:
             break
+        if _closes(batch[-1]) or (other.priority == URGENT and head.priority != URGENT):
+            break
         batch.append(other)
         size += 1 + len(text)
     return batch
+
+
+def _closes(item: OutboxItem) -> bool:
+    """A move's summary is its thread's last word: later news starts a new message."""
+    return bool(item.dedupe_key and item.dedupe_key.endswith(":summary"))
 
 
 def split_text(text: str, limit: int = MAX_REPLY) -> list[str]:

@@ -53,6 +53,15 @@ def type_command(page: Any, text: str) -> None:
     page.wait_for_function("document.querySelector('#composer').value === ''")
 
 
+def give_reason(page: Any, reason: str) -> None:
+    """The Request buttons open a small modal for an optional reason: type it, submit."""
+    modal = page.locator("#modal-root form.modal")
+    modal.wait_for()
+    modal.locator("input.bk-input, textarea").first.fill(reason)
+    modal.locator("button[type='submit']").click()
+    modal.wait_for(state="detached")
+
+
 def test_move_thread_and_a_teardown_approved_through_the_modal(page: Any, sandbox: Sandbox) -> None:
     page.click("#composer")
     page.keyboard.type("/")
@@ -80,9 +89,11 @@ def test_move_thread_and_a_teardown_approved_through_the_modal(page: Any, sandbo
     screenshot(page, "sandbox-move.png")
 
     card(page, "app-42").locator("button[data-action-id='migration_request_teardown']").click()
+    give_reason(page, "Destination stable since yesterday")
     request = page.locator("#messages .msg:has(button[data-action-id='approval_approve'])").first
     request.wait_for()
     assert "teardown" in request.inner_text().lower()
+    assert "Destination stable since yesterday" in request.inner_text()  # the reason shown
 
     act_as(page, "U_APP1")
     request.locator("button[data-action-id='approval_approve']").click()
@@ -131,6 +142,7 @@ def test_reverse_requested_by_riley_and_approved_by_grace(page: Any, sandbox: Sa
         timeout=30_000,
     )
     card(page, "blog").locator("button[data-action-id='migration_request_reverse']").click()
+    give_reason(page, "p99 latency doubled in eu-central-1")
     request = page.locator(
         "#messages .msg:has-text('reverse of blog'):has(button[data-action-id='approval_approve'])"
     ).first
@@ -143,7 +155,7 @@ def test_reverse_requested_by_riley_and_approved_by_grace(page: Any, sandbox: Sa
     card(page, "blog").locator(
         "a.replies:not(.quiet)"
     ).click()  # the reverse's card is in the thread
-    reverse = page.locator("#thread .bk-header:has-text('blog · eu-central-1 → us-east-1')")
+    reverse = page.locator("#thread .bk-header:has-text('blog · back to us-east-1 from eu-central-1')")
     reverse.wait_for(timeout=30_000)
     scroll_to(reverse)
     screenshot(page, "sandbox-reverse.png")

@@ -147,7 +147,7 @@ async def test_restarted_between_request_and_approval(world: World) -> None:
     await world.stop_bot()
     world.start_bot()
     answer = await click(world, APPROVER1, a)
-    assert answer.startswith("Approved: Butterbase started reverse migration")
+    assert answer.startswith("Approved: Butterbase started the move back, ")
     await status_of(world, a.approval_id, "executed")
     again = await click(world, APPROVER2, a)
     assert again.startswith("Already approved by <@U_APP1> at ")

@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 from bot import ids
+from bot.render.text import day_time
 from tests.e2e.approvals_support import (
     ShiftClock,
     buttons,
@@ -54,7 +55,7 @@ async def test_self_approval_when_the_setting_allows_it(tmp_path: Path) -> None:
         move = await completed_move(world)
         a = await request(world, "reverse", move, user=APPROVER1)
         answer = await click(world, APPROVER1, a)
-        assert answer.startswith("Approved: Butterbase started reverse migration")
+        assert answer.startswith("Approved: Butterbase started the move back, ")
         await status_of(world, a.approval_id, "executed")
         assert len(reverse_calls(world)) == 1
     finally:
@@ -89,7 +90,7 @@ async def test_two_approvals_required(tmp_path: Path) -> None:
         )
         assert reverse_calls(world) == []
         second = await click(world, APPROVER2, a)
-        assert second.startswith("Approved: Butterbase started reverse migration")
+        assert second.startswith("Approved: Butterbase started the move back, ")
         done = await status_of(world, a.approval_id, "executed")
         assert sorted(done.approvers) == [APPROVER1, APPROVER2]
         assert len(reverse_calls(world)) == 1
@@ -115,7 +116,7 @@ async def test_twenty_concurrent_clicks_make_one_call(world: World) -> None:
 
     texts = (await wait_for(answers, message="20 answers"))[before:]
     assert len(texts) == 20
-    assert sum(t.startswith("Approved: Butterbase started reverse migration") for t in texts) == 1
+    assert sum(t.startswith("Approved: Butterbase started the move back, ") for t in texts) == 1
     assert all(t.startswith(("Approved:", "Already approved by <@U_APP")) for t in texts), texts
     await status_of(world, a.approval_id, "executed")
     assert len(reverse_calls(world)) == 1
@@ -153,7 +154,8 @@ async def test_expiry_closes_the_card_and_refuses_later_clicks(tmp_path: Path) -
         expired = await shows(world, str(a.message_ts), "Expired at ")
         assert (
             expired.text
-            == f"Reverse of app-42 to us-east-1: Expired at {a.expires_at:%H:%M} UTC — no decision was made"
+            # the day is said when the request expires on another day than it was asked
+            == f"Reverse of app-42 to us-east-1: Expired at {day_time(a.expires_at, a.requested_at)} — no decision was made"
         )
         assert buttons(expired) == []
         answer = await click(world, APPROVER1, a)
@@ -190,7 +192,7 @@ async def test_approvers_from_a_user_group(tmp_path: Path) -> None:
             "You are not an approver for reverse: approvers are the members of <!subteam^S_APPROVERS>."
         )
         member = await click(world, APPROVER1, a)
-        assert member.startswith("Approved: Butterbase started reverse migration")
+        assert member.startswith("Approved: Butterbase started the move back, ")
         assert len(reverse_calls(world)) == 1
     finally:
         await close_world(world)

@@ -106,3 +106,7 @@ async def test_a_fast_reverse_is_told_as_what_happened_not_as_steps(world: World
     assert "Reversed fast" in rev_card.text or "Reversed fast" in body
     assert ":white_check_mark: Reserving the destination" not in body
     assert ids.REQUEST_REVERSE not in str(rev_card.blocks)
+    # never shown, even for a moment, as a move about to run ("Requested", with Abort)
+    for version in rev_card.versions:
+        assert "Requested" not in version.text, version.text
+        assert ids.ABORT not in str(version.blocks)

@@ -58,7 +58,7 @@ def about(entry: dict[str, object], record: logging.LogRecord, migration_id: str
         migration_id in text
         or migration_id[:8] in text
         or hasattr(record, "migration_id")
-        or record.name in ("bot.tracker", "bot.outbox")
+        or record.name in ("bot.tracker", "bot.delivery.outbox")
     )
 
 
@@ -82,12 +82,14 @@ async def test_the_json_log_of_a_move(world: World, log_lines: Lines) -> None:
     assert mine, "the move was not logged"
     for e in mine:
         assert e.get("migration_id") == migration_id, e
-        assert e.get("app_id") == "app-42" or e["logger"] == "bot.outbox", e
+        assert e.get("app_id") == "app-42" or e["logger"] == "bot.delivery.outbox", e
 
     changes = [e for e in mine if e["logger"] == "bot.tracker" and e["level"] == "info"]
     assert [e["step"] for e in changes][-1] == "completed"
     assert all(steps.is_known(str(e["step"])) for e in changes)
-    (refused,) = [e for e in mine if e["level"] == "warning" and e["logger"] == "bot.outbox"]
+    (refused,) = [
+        e for e in mine if e["level"] == "warning" and e["logger"] == "bot.delivery.outbox"
+    ]
     assert "Slack refused card" in str(refused["message"])
 
     everything = "\n".join(log_lines.lines)

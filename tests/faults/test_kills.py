@@ -123,6 +123,12 @@ async def test_killed_five_times_during_a_move(tmp_path: Path) -> None:
             lambda: bot.rows("SELECT status FROM approvals")[0][0] == "executed",
             message="the request to be executed",
         )
+        await wait_for(  # the fast reverse ends at once: the forward card says so
+            lambda: world.ws.find_message(CHANNEL, first_card).text.endswith(  # type: ignore[union-attr]
+                "Reversed: back in us-east-1"
+            ),
+            message="the forward card to say it was reversed",
+        )
         errors = bot.errors()
     finally:
         bot.kill()
@@ -134,11 +140,14 @@ async def test_killed_five_times_during_a_move(tmp_path: Path) -> None:
         # told once, or by the completion when the move ended between two polls
         assert count(text, "Cutover:") <= 1, context
         assert count(text, "Summary · ") == 1, context
-    for channel, ts, app in ((OTHER, card, "shop-eu"), (CHANNEL, first_card, "app-42")):
+    for channel, ts, app, state in (
+        (OTHER, card, "shop-eu", " · Completed"),
+        (CHANNEL, first_card, "app-42", " · Reversed: back in us-east-1"),
+    ):
         cards = [m.ts for m in world.cards(channel) if m.text.startswith(app)]
         assert cards == [ts], context  # one card each
         final = world.ws.find_message(channel, ts)
-        assert final is not None and final.text.endswith(" · Completed"), context
+        assert final is not None and final.text.endswith(state), context
     posts = [c for c in world.ws.calls_of("chat.postMessage") if c.status == 200]
     shown = [
         m for c in (CHANNEL, OTHER) for m in world.ws.channel_messages(c, include_replies=True)

@@ -17,7 +17,7 @@ from bot.delivery import Budget, Outbox
 from bot.metrics import Metrics
 from bot.replies import Reply
 from bot.tracker import card_item, reply_item
-from storage.records import MILESTONE, REFRESH, STEP
+from storage.records import MILESTONE, REFRESH, STEP, URGENT
 from storage.store import Store
 from tests.bot.delivery.fakes import Cards, FakeSlack, add_move, outbox
 
@@ -186,3 +186,26 @@ async def test_a_cards_final_state_goes_at_once_ahead_of_refreshes(
     await sender.drain_once()
     assert len(slack.updates) == 2  # the final state did not wait for the interval
     assert budget.spent == [("chat.update", REFRESH), ("chat.update", MILESTONE)]
+
+
+async def test_an_urgent_reply_and_news_after_a_summary_start_their_own_message(
+    store: Store, clock: FakeClock
+) -> None:
+    mid = posted_move(store)
+    m = store.get_migration(mid)
+    assert m is not None
+    store.apply(
+        outbox=[
+            reply_item(m, Reply("Summary of the move"), clock.now(), key="summary"),
+            reply_item(m, Reply("Reverse approved"), clock.now(), key="approved"),
+            reply_item(m, Reply("a step"), clock.now(), key="step"),
+            reply_item(m, Reply("Failed", priority=URGENT), clock.now(), key="failed"),
+        ]
+    )
+    slack = FakeSlack()
+    await box(store, slack, clock, HeldBudget()).drain_until_empty()
+    assert [p.text for p in slack.posted] == [
+        "Summary of the move",
+        "Reverse approved\na step",
+        "Failed",
+    ]

@@ -106,11 +106,14 @@ def _steps_text(event: StepsAdvanced, m: TrackedMigration) -> str:
 
 
 def _stuck(event: Stuck, m: TrackedMigration, oncall_group: str) -> Reply:
-    hatch = (
-        "Abort is still possible from the card."
-        if steps.may_abort(event.step)
-        else "Abort is no longer possible (past cutover)."
-    )
+    if steps.may_abort(event.step):
+        hatch = "Abort is still possible from the card."
+    elif event.step == steps.CUTOVER and m.flipped_at is None:
+        hatch = "Abort is no longer possible: cutover has started (routing has not flipped yet)."
+    elif steps.is_past_cutover(event.step):
+        hatch = "Abort is no longer possible (past cutover)."
+    else:
+        hatch = "Abort is not offered at a step the bot does not know."
     why = (
         "keeps failing"
         if event.failing

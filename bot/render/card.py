@@ -141,7 +141,10 @@ def phase_lines(
     elif flipped is not None:
         lines.append(f":twisted_rightwards_arrows: Traffic moved to {dest} at {hhmm(flipped)}")
     elif current == "failed":
-        lines.append(":grey_question: Traffic may be on either region: check before acting")
+        lines.append(
+            ":grey_question: Failed during cutover: routing may have flipped in part. The "
+            "thread says where Butterbase showed the app; check before acting"
+        )
     elif steps.is_past_cutover(current):
         lines.append(f":twisted_rightwards_arrows: Traffic moved to {dest}")
     elif current in ("aborting", "aborted"):

@@ -204,10 +204,7 @@ def test_a_long_list_stays_within_fifty_blocks() -> None:
         replicas, now=datetime(2026, 12, 1, tzinfo=UTC), older_than=7 * 86400
     )
     assert len(rendered.blocks) <= 50
-    assert (
-        rendered.text
-        == "120 replicas kept for more than 7d · est. $1,200.00/month in total"
-    )
+    assert rendered.text == "120 replicas kept for more than 7d · est. $1,200.00/month in total"
     assert "and 74 more — `/teardown` lists them all" in str(rendered.blocks)
 
 

@@ -623,3 +623,17 @@ def test_alerts_lead_with_the_state_and_end_with_the_mentions():
         text = text_for(event, m, oncall_group=ONCALL)
         assert not text.startswith(("<", ":")), text
         assert text.endswith("<@U_REQ> <!subteam^S0ONCALL>"), text
+
+
+def test_stuck_inside_the_cutover_never_says_past_cutover_before_routing_flipped():
+    """A step failing inside flipping_routing: abort is no longer offered, but routing has
+    not flipped (no `flipped_at`): never "past cutover", which the failure then contradicts."""
+    m = migration("flipping_routing")
+    reply = replies.reply_for(Stuck("flipping_routing", 400.0, 30.0, True), m, oncall_group=ONCALL)
+    assert "past cutover" not in reply.text
+    assert "cutover has started (routing has not flipped yet)" in reply.text
+    later = migration("setting_up_reverse_replication")
+    text = replies.reply_for(
+        Stuck("setting_up_reverse_replication", 400.0, 90.0, True), later, oncall_group=ONCALL
+    ).text
+    assert "Abort is no longer possible (past cutover)." in text

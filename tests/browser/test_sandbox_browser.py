@@ -155,7 +155,9 @@ def test_reverse_requested_by_riley_and_approved_by_grace(page: Any, sandbox: Sa
     card(page, "blog").locator(
         "a.replies:not(.quiet)"
     ).click()  # the reverse's card is in the thread
-    reverse = page.locator("#thread .bk-header:has-text('blog · back to us-east-1 from eu-central-1')")
+    reverse = page.locator(
+        "#thread .bk-header:has-text('blog · back to us-east-1 from eu-central-1')"
+    )
     reverse.wait_for(timeout=30_000)
     scroll_to(reverse)
     screenshot(page, "sandbox-reverse.png")

@@ -109,9 +109,7 @@ async def test_an_app_and_an_id(world: World) -> None:
         == ("app-42 · us-east-1 → eu-west-1 · Copying blobs (step 8 of 13)")
     )
     wrong_app = await private_reply(world, REQUESTER, "/migration-status", f"blog {mid[:8]}")
-    assert wrong_app.text == (
-        f"Move `{mid[:8]}` belongs to app-42, not blog. Nothing was done."
-    )
+    assert wrong_app.text == (f"Move `{mid[:8]}` belongs to app-42, not blog. Nothing was done.")
 
     # a whole id the bot doesn't know is read from Butterbase: one started outside Slack
     world.sim.stall_step("shop-eu", "reserving_dest")

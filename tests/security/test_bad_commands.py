@@ -153,9 +153,7 @@ CASES = [
         "shop-eu is already in us-west-2. Nothing was started.",
     ),
     Bad("migrate-word-payload", "/migrate", "payload eu-west-1", "Butterbase has no app `payload`"),
-    Bad(
-        "teardown-no-replica", "/teardown", "ghost", "Butterbase lists no replica of ghost"
-    ),
+    Bad("teardown-no-replica", "/teardown", "ghost", "Butterbase lists no replica of ghost"),
     # stale: the replica is gone, or the request was decided
     Bad(
         "teardown-torn-down",

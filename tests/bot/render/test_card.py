@@ -295,7 +295,7 @@ def test_failed_at_cutover_does_not_claim_traffic_moved():
     assert records[-2].step == "flipping_routing"
     msg = render_card(m, records, now=at(12), expected={})
     text = sections(msg)
-    assert "Traffic may be on either region: check before acting" in text
+    assert "Failed during cutover: routing may have flipped in part" in text
     assert ":x: Failed at step 10 of 13: Flipping routing (cutover)" in text
     assert "Traffic moved" not in text
 

@@ -15,7 +15,14 @@ from bot.approvals import Target, blocker
 from bot.clock import Clock
 from bot.replies import Reply
 from bot.tracker import card_item, reply_item
-from storage.records import Approval, AuditEntry, OutboxItem, StepRecord, TrackedMigration
+from storage.records import (
+    URGENT,
+    Approval,
+    AuditEntry,
+    OutboxItem,
+    StepRecord,
+    TrackedMigration,
+)
 from storage.store import Store
 
 Update = Callable[[TrackedMigration], None]
@@ -55,7 +62,8 @@ class ApprovalRecords:
             m.card_version += 1
             if reply:
                 key = f"approval:{a.approval_id}:{version}"
-                outbox.append(reply_item(m, Reply(reply), now, key=key))
+                # an approval's outcome goes first (issue 11: approvals, then milestones, …)
+                outbox.append(reply_item(m, Reply(reply, priority=URGENT), now, key=key))
             outbox += [*(extra or []), card_item(m, now)]
         self._store.apply(migration=m, outbox=outbox, audit=audit or [])
         self._wake()

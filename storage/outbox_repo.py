@@ -103,6 +103,18 @@ class OutboxRepo(StoreBase):
                 [iso(until), item_id],
             )
 
+    def retry_channel_now(self, channel: str, *, errors: frozenset[str], now: datetime) -> int:
+        """The channel's items waiting after one of `errors` (e.g. `not_in_channel`) are due
+        again at once (the bot was invited); how many."""
+        marks = ", ".join("?" for _ in errors)
+        with self._write():
+            cursor = self._db.execute(
+                f"UPDATE outbox SET next_attempt_at = ? WHERE {_UNSENT} AND channel_id = ?"
+                f" AND error IN ({marks})",
+                [iso(now), channel, *sorted(errors)],
+            )
+            return int(cursor.rowcount or 0)
+
     def pending_outbox_for(self, migration_id: str) -> list[OutboxItem]:
         """The migration's unsent items (due or deferred), by id."""
         return self._outbox_where(f"{_UNSENT} AND migration_id = ?", [migration_id])

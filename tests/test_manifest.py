@@ -47,6 +47,13 @@ SCOPES: dict[str, set[str]] = {
     "conversations.replies": {"channels:history", "groups:history"},
 }
 
+# Event → the bot scopes it is delivered with (Slack's event reference)
+EVENT_SCOPES: dict[str, set[str]] = {
+    "app_home_opened": set(),
+    # public channels with channels:read, private ones with groups:read
+    "member_joined_channel": {"channels:read", "groups:read"},
+}
+
 # AsyncWebClient's methods, by Python name: `chat_postMessage` → `chat.postMessage`
 API_METHODS: dict[str, str] = {
     name: name.replace("_", ".")
@@ -112,6 +119,11 @@ def needed_scopes(files: dict[str, str]) -> tuple[set[str], dict[str, set[str]]]
             unmapped[method] = where
     if registered(files, "command"):
         needed.add("commands")
+    for event in registered(files, "event"):
+        if event in EVENT_SCOPES:
+            needed |= EVENT_SCOPES[event]
+        else:
+            unmapped[f"event {event}"] = set()
     return needed, unmapped
 
 
@@ -138,7 +150,10 @@ def test_the_manifests_have_the_required_keys(manifest: dict[str, Any]) -> None:
     assert features["bot_user"]["display_name"]
     settings = manifest["settings"]
     assert settings["interactivity"]["is_enabled"] is True
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert settings["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",
+        "member_joined_channel",
+    ]
     assert manifest["_metadata"]["major_version"] == 1
 
 

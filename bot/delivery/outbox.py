@@ -27,7 +27,13 @@ from bot.clock import Clock
 from bot.delivery.budget import Budget
 from bot.delivery.calls import Caller, Retry, Wait, refusal
 from bot.delivery.sends import CardSource, Sends
-from bot.delivery.texts import CHANNEL_ERRORS, CONTENT_ERRORS, backoff
+from bot.delivery.texts import (
+    CHANNEL_ERRORS,
+    CONTENT_ERRORS,
+    TRANSIENT_ATTEMPTS,
+    TRANSIENT_ERRORS,
+    backoff,
+)
 from storage.records import OutboxItem
 from storage.store import Store
 
@@ -165,6 +171,10 @@ class Outbox(Sends):
             delay = backoff(head.attempts, self._refusal_backoff, 20 * self._refusal_backoff)
             self._store.defer(head.id or 0, until=now + timedelta(seconds=delay), error=error)
             self.notify_requester(head, error)
+            return False
+        if error in TRANSIENT_ERRORS and head.attempts < TRANSIENT_ATTEMPTS:
+            delay = backoff(head.attempts, 1.0, 300.0)
+            self._store.defer(head.id or 0, until=now + timedelta(seconds=delay), error=error)
             return False
         if error in CONTENT_ERRORS and head.kind == "card" and head.error not in CONTENT_ERRORS:
             self._store.defer(head.id or 0, until=now, error=error)  # next: as text only

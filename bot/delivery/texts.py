@@ -18,6 +18,12 @@ CHANNEL_ERRORS = frozenset(
         "team_access_not_granted",
     }
 )
+# Slack's own trouble, not a verdict on the message: tried again with back-off (a few
+# times: a card that never appears would leave its thread's news waiting).
+TRANSIENT_ERRORS = frozenset(
+    {"fatal_error", "internal_error", "service_unavailable", "request_timeout", "timeout"}
+)
+TRANSIENT_ATTEMPTS = 8
 # Refusals of the content: a card is tried again as text only; a reply is split.
 CONTENT_ERRORS = frozenset(
     {"invalid_blocks", "invalid_blocks_format", "msg_too_long", "msg_blocks_too_long", "no_text"}
@@ -49,8 +55,8 @@ def reply_batch(
     """The lane's first item and the plain replies right after it that fit with it in one
     message (a broadcast goes alone unless `fold`: then broadcasts and replies merge, and
     the message is broadcast; any other kind always goes alone). An urgent item (an
-    approval's outcome, a failure ping) is never buried behind less urgent news, and
-    nothing follows a move's summary in its message."""
+    approval's outcome, a failure ping) is never buried behind less urgent news, a
+    milestone follows a step only when folded, and nothing follows a move's summary."""
     kinds = ("reply", "broadcast") if fold else ("reply",)
     head, batch = items[0], [items[0]]
     if head.kind not in kinds:
@@ -60,11 +66,19 @@ def reply_batch(
         text = str(other.payload.get("text", ""))
         if other.kind not in kinds or size + 1 + len(text) > limit:
             break
-        if _closes(batch[-1]) or (other.priority == URGENT and head.priority != URGENT):
+        if _closes(batch[-1]) or _stands_out(other, head, fold=fold):
             break
         batch.append(other)
         size += 1 + len(text)
     return batch
+
+
+def _stands_out(item: OutboxItem, head: OutboxItem, *, fold: bool) -> bool:
+    """`item` starts its own message rather than follow `head`'s: an urgent one always,
+    one more urgent than `head` (a milestone after a step) unless the thread is folded."""
+    if item.priority == URGENT and head.priority != URGENT:
+        return True
+    return not fold and item.priority < head.priority
 
 
 def _closes(item: OutboxItem) -> bool:

@@ -58,7 +58,9 @@ def render_status_private(
         approvals=approvals,
         replica_cost=replica_cost,
         app_writes_paused=app_writes_paused,
-        full_steps=True,
+        # a running move: every step (the detail one command away); a finished one: its
+        # one-line outcome, as on the card (the thread keeps each step's time)
+        full_steps=not steps.is_terminal(m.current_step),
     )
     mine = [a for a in approvals if a.migration_id == m.migration_id]
     if mine:

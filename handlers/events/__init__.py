@@ -10,6 +10,9 @@ from bot.deps import Deps
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    from handlers.events import home
+    from handlers.events import channel_joined, home
 
     app.event("app_home_opened")(partial(home.handle_app_home_opened, deps=deps))
+    app.event("member_joined_channel")(
+        partial(channel_joined.handle_member_joined_channel, deps=deps)
+    )

@@ -106,8 +106,8 @@ CASES = [
     Bad("status-user", "/migration-status", "<@U_APP1>", MENTION),
     Bad("migrate-region-mention", "/migrate", "app-42 <#C_OPS>", "`#COPS` is not a region name"),
     # ids of other apps' migrations
-    Bad("abort-other-app", "/abort", "shop-eu {m1s}", f"Migration `{{m1s}}` {OF_APP42} shop-eu"),
-    Bad("reverse-other-app", "/reverse", "blog {m1}", f"Migration `{{m1s}}` {OF_APP42} blog"),
+    Bad("abort-other-app", "/abort", "shop-eu {m1s}", f"Move `{{m1s}}` {OF_APP42} shop-eu"),
+    Bad("reverse-other-app", "/reverse", "blog {m1}", f"Move `{{m1s}}` {OF_APP42} blog"),
     Bad("status-other-app", "/migration-status", "shop-eu {m1s}", OF_APP42),
     Bad("abort-dashboard-of-blog", "/abort", "app-42 {other}", UNKNOWN_TO_BUTTERBASE),
     Bad("reverse-dashboard-of-blog", "/reverse", "app-42 {other}", UNKNOWN_TO_BUTTERBASE),

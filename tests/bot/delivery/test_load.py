@@ -209,3 +209,20 @@ async def test_an_urgent_reply_and_news_after_a_summary_start_their_own_message(
         "Reverse approved\na step",
         "Failed",
     ]
+
+
+async def test_a_milestone_reply_stands_alone_unless_the_thread_is_backed_up(
+    store: Store, clock: FakeClock
+) -> None:
+    fresh, backed_up = posted_move(store, 1), posted_move(store, 2)
+    news = (Reply("Flipping routing done"), Reply("Cutover", priority=MILESTONE))
+    queue(store, backed_up, clock, *news)
+    clock.advance(10)
+    queue(store, fresh, clock, *news)
+    slack = FakeSlack()
+    await box(store, slack, clock, HeldBudget(), fold_after=5.0).drain_until_empty()
+    texts = {p.thread_ts: [] for p in slack.posted}
+    for p in slack.posted:
+        texts[p.thread_ts].append(p.text)
+    assert texts["1.000001"] == ["Flipping routing done", "Cutover"]
+    assert texts["2.000001"] == ["Flipping routing done\nCutover"]

@@ -118,3 +118,25 @@ async def test_a_rendering_error_backs_off_instead_of_spinning(
     clock.advance(2)
     await box.drain_until_empty()
     assert "app-1 card" in [p.text for p in slack.posted]
+
+
+async def test_slacks_own_trouble_is_tried_again_and_the_card_appears(
+    store: Store, clock: FakeClock
+) -> None:
+    """`fatal_error` (Slack's own trouble, found by the model-based test) is no verdict on
+    the card: it is tried again with back-off, the card appears, its thread follows."""
+    slack = FakeSlack()
+    refusals = iter([(200, "fatal_error"), (200, "fatal_error"), (200, "fatal_error")])
+    slack.refuse = lambda method, args: (
+        next(refusals, None) if args.get("text") == "app-1 card" else None
+    )
+    mid = add_move(store, 1)
+    queue_move(store, clock, mid, ["step A of app-1"])
+    box = outbox(store, slack, clock)
+    for _ in range(4):
+        await box.drain_until_empty()
+        clock.advance(10)
+    card = next(p for p in slack.posted if p.text == "app-1 card")
+    reply = next(p for p in slack.posted if p.text == "step A of app-1")
+    assert reply.thread_ts == card.ts
+    assert not [p for p in slack.posted if p.channel == "U1"]  # nobody told of a refusal

@@ -1,4 +1,6 @@
-"""A card refused with not_in_channel appears once the bot is invited (issue 10, hole 9)."""
+"""Hole 9: a card Slack refused with `not_in_channel` holds nothing else (another channel
+keeps flowing, the requester is told how to invite the bot) and appears as soon as the
+bot is invited (`member_joined_channel`), not at the refusal's next back-off."""
 
 from __future__ import annotations
 
@@ -32,8 +34,7 @@ async def test_the_cards_appear_once_the_bot_is_invited(world: World) -> None:
     # the requester invites the bot as Slack does it: `member_joined_channel` reaches the bot
     result = await world.d.invite_bot(OPS)
     assert result.status == 200
-    # the two cards the channel missed should appear now; today they wait for the next
-    # refusal back-off (30 s doubling, capped at 600 s, not tied to the invite)
+    # the two cards the channel missed appear now (the back-off is 30 s and more)
     await wait_for(
         lambda: len([m for m in world.cards(OPS) if "Completed" in m.text]) >= 2,
         timeout=20,

@@ -98,8 +98,13 @@ def _steps_text(event: StepsAdvanced, m: TrackedMigration) -> str:
     lead = f"{app(m)} · " + ("While the bot was offline: " if event.offline else "")
     text = f":white_check_mark: {lead}{', '.join(done)} done · {now}" if done else f"{lead}{now}"
     if done and event.now_at in ("aborting", "aborted", "failed") and event.done[-1] != "aborting":
-        # the step it was at never finished: the move stopped there
-        text = f":octagonal_sign: {lead}{', '.join(done)} stopped · {now}"
+        if event.unseen_stop:  # where it was last seen, not a guess at what failed
+            text = (
+                f":octagonal_sign: {lead}stopped after {', '.join(done)} (the step that failed "
+                f"was not seen: it ended between two checks) · {now}"
+            )
+        else:  # the step it was at (seen retrying) never finished: the move stopped there
+            text = f":octagonal_sign: {lead}{', '.join(done)} stopped · {now}"
     if event.recovered_from:
         text += f"\n:ok_hand: {label(event.recovered_from)} recovered after retrying."
     return text

@@ -25,6 +25,9 @@ class StepsAdvanced:
     offline: bool  # the bot was not polling while these happened
     recovered_from: str | None = None  # a retrying step that went through
     durations: dict[str, float] = field(default_factory=dict)  # seconds, where known
+    # the move stopped between two reads and the bot never saw its last step failing: it
+    # knows where it last saw the move, not which step failed
+    unseen_stop: bool = False
 
 
 @dataclass(frozen=True)
@@ -223,6 +226,10 @@ def observe(
                 offline=offline,
                 recovered_from=recovered,
                 durations=durations,
+                unseen_stop=current in ("aborting", "aborted", "failed")
+                and status.last_error != "user_requested"  # a person's abort: where it was
+                and m.retry_count == 0
+                and not m.last_error,
             )
         )
         if current in ("completed", "aborted", "failed"):

@@ -116,6 +116,22 @@ def done_steps(texts: list[str]) -> list[str]:
     return found
 
 
+_LAST_SEEN = re.compile(r":octagonal_sign: (?:.*? · )?stopped after (.*) \(the step that failed")
+
+
+def last_seen_steps(texts: list[str]) -> list[str]:
+    """The steps a thread named as where a move was last seen before it ended unseen."""
+    found: list[str] = []
+    for text in texts:
+        for line in text.splitlines():
+            match = _LAST_SEEN.match(line)
+            if match:
+                for part in match.group(1).split(", "):
+                    label = _TOOK.sub("", part.strip())
+                    found.append(_LABELS.get(label, label))
+    return found
+
+
 def buttons(blocks: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The buttons of a message by action_id."""
     return {

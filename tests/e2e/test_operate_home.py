@@ -69,7 +69,7 @@ async def test_the_home_follows_a_move_from_in_flight_to_its_replica(world: Worl
         lambda: any("Summary" in t for t in world.thread_texts(card.ts)),
         message="the end of the move",
     )
-    shown = await open_home(world, REQUESTER, "*Your recent moves* (1)", "replicas* (1)")
+    shown = await open_home(world, REQUESTER, "*Your recent moves* (1)", "*Replicas kept* (1)")
     assert "*In flight* · nothing is moving right now." in shown
     assert "*app-42* · us-east-1 → eu-west-1 · Completed · under a minute ago" in shown
     assert "*Replicas kept* (1)" in shown

@@ -84,3 +84,20 @@ def test_a_superseded_move_is_never_reversed(servers: Servers) -> None:
             ("decide", {"users": ["U_APP1"], "which": 0, "deny": False}),
         ],
     )
+
+
+def test_a_move_that_ends_unseen_during_an_outage_is_told_where_it_was_last_seen(
+    servers: Servers,
+) -> None:
+    """Found by the long run (`MODEL_STEPS=20000`): Butterbase answers 503 while a step
+    fails for good; when it answers again the move is `aborted`. The thread must tell every
+    step the move passed, and never claim that the step it was last seen at "stopped"."""
+    _replay(
+        servers,
+        [
+            ("migrate", {"app": "shop-eu", "evil": False, "region": "us-east-1", "user": "U_REQ"}),
+            ("butterbase_outage", {"mode": "503", "seconds": 60}),
+            ("tick", {"seconds": 5}),
+            ("fail_step", {"app": "shop-eu", "evil": False}),
+        ],
+    )

@@ -14,7 +14,7 @@ from tests.e2e.approvals_support import (
     status_of,
 )
 from tests.e2e.harness import APPROVER1, APPROVER2, CHANNEL, World, wait_for
-from tests.review_r3.support import on_bot_loop
+from tests.adversarial.support import on_bot_loop
 
 
 def _later() -> datetime:

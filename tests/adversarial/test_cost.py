@@ -11,7 +11,7 @@ from tests.e2e.approvals_support import completed_move, posted
 from tests.e2e.harness import APPROVER1, CHANNEL, REQUESTER, World, wait_for
 from tests.e2e.private import private_reply
 from tests.e2e.test_operate_home import open_home
-from tests.review_r3.support import everything_read
+from tests.adversarial.support import everything_read
 
 ZERO = re.compile(r"\$0(?:\.0+)?(?!\.?\d*[1-9])")
 

@@ -1,4 +1,4 @@
-"""R3: N-of-M with an approver removed between the two approvals, across a bot restart;
+"""N-of-M with an approver removed between the two approvals, across a bot restart;
 self-approval by a requester who is an approver; a restart in the middle of an abort."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""R3: ids that are not UUIDs, whole and short, typed in every command and forged into
+"""ids that are not UUIDs, whole and short, typed in every command and forged into
 every button's value: never sent to Butterbase, never told as an outage or a teardown."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""R3: cost 0 (the published server's dump_bytes 0) and null on every replica view."""
+"""cost 0 (the published server's dump_bytes 0) and null on every replica view."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import re
 import pytest
 
 from bot import ids
+from tests.adversarial.support import everything_read
 from tests.e2e.approvals_support import completed_move, posted
 from tests.e2e.harness import APPROVER1, CHANNEL, REQUESTER, World, wait_for
 from tests.e2e.private import private_reply
 from tests.e2e.test_operate_home import open_home
-from tests.adversarial.support import everything_read
 
 ZERO = re.compile(r"\$0(?:\.0+)?(?!\.?\d*[1-9])")
 

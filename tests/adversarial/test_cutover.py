@@ -1,4 +1,4 @@
-"""R3: the cutover is told when routing has flipped, not when flipping starts; a failure
+"""the cutover is told when routing has flipped, not when flipping starts; a failure
 inside flipping_routing says where the app is served as GET /apps says it."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""R3: a Butterbase error text too long for Slack, a 429 storm: nothing in the channel
+"""a Butterbase error text too long for Slack, a 429 storm: nothing in the channel
 freezes and every thread still ends with its summary."""
 
 from __future__ import annotations

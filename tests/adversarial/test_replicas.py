@@ -1,4 +1,4 @@
-"""R3: the daily reminder and a teardown confirmed after a fast reverse; cost 0/null."""
+"""the daily reminder and a teardown confirmed after a fast reverse; cost 0/null."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot import ids
 from sandbox.butterbase import DASHBOARD_KEY, operations
+from tests.adversarial.support import on_bot_loop
 from tests.e2e.approvals_support import (
     click,
     completed_move,
@@ -14,7 +15,6 @@ from tests.e2e.approvals_support import (
     status_of,
 )
 from tests.e2e.harness import APPROVER1, APPROVER2, CHANNEL, World, wait_for
-from tests.adversarial.support import on_bot_loop
 
 
 def _later() -> datetime:

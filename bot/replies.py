@@ -100,8 +100,8 @@ def _steps_text(event: StepsAdvanced, m: TrackedMigration) -> str:
     if done and event.now_at in ("aborting", "aborted", "failed") and event.done[-1] != "aborting":
         if event.unseen_stop:  # where it was last seen, not a guess at what failed
             text = (
-                f":octagonal_sign: {lead}stopped after {', '.join(done)} (the step that failed "
-                f"was not seen: it ended between two checks) · {now}"
+                f":octagonal_sign: {lead}last seen at {', '.join(done)}; it stopped there or "
+                f"at a later step (not seen: it ended between two checks) · {now}"
             )
         else:  # the step it was at (seen retrying) never finished: the move stopped there
             text = f":octagonal_sign: {lead}{', '.join(done)} stopped · {now}"

@@ -65,6 +65,7 @@ class Sends:
         self._cards = cards
         self._caller = caller
         self._card_interval = card_interval
+        self._last_found: str | None = None  # ts of the last post found in Slack, not made
         self._fold_after = fold_after
         self._last_card: dict[str, float] = {}
         self._bot_name: str | None = None
@@ -107,6 +108,15 @@ class Sends:
         else:
             self._sent([head], await self._post([head], head.channel_id, None, payload))
 
+    def _carried(self, cards: list[OutboxItem], ts: str) -> list[OutboxItem]:
+        """The card items a post carried. A post made now was rendered at send time: it
+        carries every queued state. A post found in Slack after a crash (its answer was
+        lost) carries only what was being sent then: the states queued since must still go
+        out, as a `chat.update` of the card found."""
+        if self._last_found != ts:
+            return cards
+        return [i for i in cards if i.sending_at] or cards[:1]
+
     def _sent(self, batch: list[OutboxItem], ts: str | None) -> None:
         self._store.mark_many_sent([i.id or 0 for i in batch], ts=ts, at=self._clock.now())
 
@@ -124,6 +134,7 @@ class Sends:
         key = key_of(batch[0])
         found = await self._posted_before(batch, channel, thread)
         if key in found:
+            self._last_found = found[key]
             return found[key]
         self._store.mark_sending([i.id or 0 for i in batch], at=self._clock.now())
         if thread:
@@ -179,7 +190,7 @@ class Sends:
                 cards, m.channel_id, m.thread_ts, _content(card, head), priority=first
             )
             self._store.set_card_ts(m.migration_id, ts)
-            self._sent(cards, ts)
+            self._sent(self._carried(cards, ts), ts)  # newer states follow as an update
             self._release_thread(m.migration_id)
             return
         # its final state is a milestone: at once, before the refreshes of moves in flight
@@ -224,7 +235,7 @@ class Sends:
             args["reply_broadcast"] = True
         ts = await self._post(cards, a.channel_id, thread, args)
         self._store.set_approval_message(a.approval_id, ts, thread)
-        self._sent(cards, ts)
+        self._sent(self._carried(cards, ts), ts)  # newer states follow as an update
 
     async def _reply(self, items: list[OutboxItem]) -> None:
         """The thread's news in one message: it waits for the budget at the priority of

@@ -642,8 +642,8 @@ def test_stuck_inside_the_cutover_never_says_past_cutover_before_routing_flipped
 def test_a_move_that_failed_unseen_between_two_reads_says_where_it_was_last_seen():
     """Found by the long model-based run: Butterbase unreachable, then the move is
     `aborted`. The bot last saw Requested and never saw the failing step: it must not claim
-    "Requested stopped" (Requested had passed); it says where it last saw the move."""
+    "Requested stopped" (Requested may have passed); it says where it last saw the move."""
     event = StepsAdvanced(done=["requested"], now_at="aborted", offline=True, unseen_stop=True)
     text = replies.reply_for(event, migration("aborted"), oncall_group=ONCALL).text
     assert "Requested stopped" not in text
-    assert "stopped after Requested (the step that failed was not seen" in text
+    assert "last seen at Requested; it stopped there or at a later step (not seen" in text

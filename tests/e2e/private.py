@@ -116,7 +116,7 @@ def done_steps(texts: list[str]) -> list[str]:
     return found
 
 
-_LAST_SEEN = re.compile(r":octagonal_sign: (?:.*? · )?stopped after (.*) \(the step that failed")
+_LAST_SEEN = re.compile(r":octagonal_sign: (?:.*? · )?last seen at (.*?); it stopped there")
 
 
 def last_seen_steps(texts: list[str]) -> list[str]:

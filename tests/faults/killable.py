@@ -39,7 +39,13 @@ class KillableBot:
         assert self._thread is None, "kill() first"
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
-        self.runtime = Runtime(self.world.settings, **self.world.pacing())
+        pacing = self.world.pacing()
+        self.runtime = Runtime(
+            self.world.settings,
+            post_interval=pacing["post_interval"],
+            slack_time_scale=pacing["slack_time_scale"],
+            min_read_gap=pacing["min_read_gap"],
+        )
         self._ready.clear()
         self._failure = None
         self._thread = threading.Thread(

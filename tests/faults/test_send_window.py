@@ -15,12 +15,14 @@ import os
 import random
 import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from bot.delivery.texts import metadata_key
 from sandbox.slack import SlackDriver
+from sandbox.slack.faults import LossMode
 from tests.e2e.harness import REQUESTER, SIGNING_SECRET, World, close_world, make_world
 from tests.faults.killable import KillableBot
 from tests.faults.support import assert_each_step_once, count, until
@@ -95,10 +97,10 @@ async def kill_in_windows(world: World, bot: KillableBot, rng: random.Random) ->
         waves += 1
         while kills < KILLS:
             lost = lost_posts(world)
-            mode = "drop" if rng.random() < 0.25 else "stall"
+            mode: LossMode = "drop" if rng.random() < 0.25 else "stall"
             world.ws.lose_answers("chat.postMessage", mode=mode, skip=rng.randrange(3))
             hit = await until(
-                lambda lost=lost, wave=wave: next_event(world, bot, lost, wave),
+                partial(next_event, world, bot, lost, wave),
                 timeout=20,
                 message="a lost post or a quiet bot",
             )

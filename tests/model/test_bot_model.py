@@ -101,3 +101,34 @@ def test_a_move_that_ends_unseen_during_an_outage_is_told_where_it_was_last_seen
             ("fail_step", {"app": "shop-eu", "evil": False}),
         ],
     )
+
+
+def test_a_move_failing_at_its_first_step_is_never_told_done_there(servers: Servers) -> None:
+    """Found by the second long run: the very first step fails for good before the bot
+    reads again; "Requested" must not be told as passed (it stopped there)."""
+    _replay(
+        servers,
+        [
+            ("migrate", {"app": "app-42", "evil": False, "region": "eu-west-1", "user": "U_REQ"}),
+            ("fail_step", {"app": "app-42", "evil": False}),
+            ("tick", {"seconds": 200}),
+        ],
+    )
+
+
+def test_a_move_failing_unseen_after_an_outage_is_told_from_where_it_was_seen(
+    servers: Servers,
+) -> None:
+    """Found by the second long run: the move went further while Butterbase answered 503,
+    then a step failed for good; the thread says where it was last seen, claims nothing
+    after it."""
+    _replay(
+        servers,
+        [
+            ("migrate", {"app": "app-42", "evil": False, "region": "eu-west-1", "user": "U_REQ"}),
+            ("tick", {"seconds": 20}),
+            ("butterbase_outage", {"mode": "503", "seconds": 60}),
+            ("tick", {"seconds": 20}),
+            ("fail_step", {"app": "app-42", "evil": False}),
+        ],
+    )

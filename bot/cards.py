@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import polling, steps
 from bot.clock import Clock
 from bot.render import Message, render_approval_closed, render_approval_request, render_card
 from bot.settings import Settings
@@ -30,16 +31,22 @@ class CardRenderer:
         if m is None:
             return None
         learned = self._store.median_step_seconds()
+        now = self._clock.now()
+        eta = None
+        if not steps.is_terminal(m.current_step) and m.step_started_at is not None:
+            elapsed = (now - m.step_started_at).total_seconds()
+            eta = polling.eta_text(m.current_step, elapsed, self._store.step_seconds())
         return render_card(
             m,
             self._store.step_history(migration_id),
-            now=self._clock.now(),
+            now=now,
             expected=learned,
             approvals=self._store.approvals_for_migration(migration_id),
             replica_cost=self.cost_of(m),
             followable=followable,
             app_moves=self._store.migrations_for_app(m.app_id),
             fast_reverse=self.fast_reverse(m),
+            eta=eta,
         )
 
     def cost_of(self, m: TrackedMigration) -> float | None:

@@ -244,6 +244,7 @@ def card_body(
     fast_reverse: bool = False,
     reverse: TrackedMigration | None = None,
     full_steps: bool = False,
+    eta: str | None = None,
 ) -> tuple[str, list[Block]]:
     """The card without its buttons: (fallback text, blocks). `fast_reverse`: a reverse
     Butterbase created completed, told as what happened, not as steps done. `reverse`:
@@ -264,6 +265,8 @@ def card_body(
         )
         show = checklist_lines if full_steps else progress_lines
         checklist = show(m, history, now=now, expected=expected)
+        if eta and not steps.is_terminal(m.current_step):  # learned from watched moves
+            checklist.append(f":hourglass_flowing_sand: Expected: {escape(eta)}")
     errors = error_lines(m)
     blocks: list[Block] = [header(first)]
     if checklist:
@@ -329,8 +332,10 @@ def render_card(
     followable: bool = False,
     fast_reverse: bool = False,
     app_moves: Sequence[TrackedMigration] = (),
+    eta: str | None = None,
 ) -> Message:
-    """The status card, with the buttons that fit the phase and only those."""
+    """The status card, with the buttons that fit the phase and only those. `eta`: how
+    long is left, as `bot.polling.eta_text` says once enough moves were watched."""
     reverse = next((r for r in app_moves if r.migration_id == m.reversed_by), None)
     text, blocks = card_body(
         m,
@@ -342,6 +347,7 @@ def render_card(
         app_writes_paused=app_writes_paused,
         fast_reverse=fast_reverse,
         reverse=reverse if m.reversed_by else None,
+        eta=eta,
     )
     block_id = ids.versioned_block_id(ids.CARD_ACTIONS, m.migration_id, m.card_version)
     buttons = card_buttons(m, approvals, followable=followable, app_moves=app_moves)

@@ -462,3 +462,18 @@ def test_the_follow_button_fits_a_phone():
         e["text"]["text"] for b in msg.blocks if b["type"] == "actions" for e in b["elements"]
     ]
     assert "Follow here" in labels and all(len(label) <= 20 for label in labels)
+
+
+def test_the_eta_learned_from_watched_moves_is_on_a_running_card_only():
+    """Issue 11 point 4: an honest ETA ("about 6 min left (5–8 min, from 12 moves)") once
+    the bot has seen enough moves; never on a finished card, never invented."""
+    from bot.polling import eta_text
+
+    samples = {s: [60.0 + i for i in range(6)] for s in steps.HAPPY_PATH}
+    eta = eta_text("restoring_data", 30.0, samples)
+    assert eta is not None and eta.startswith("about ") and "from 6 moves" in eta
+    running = card(migration("restoring_data"), eta=eta)
+    assert f"Expected: {eta}" in sections(running)
+    assert eta_text("restoring_data", 30.0, {}) is None  # too few moves seen: nothing said
+    done = card(migration("completed", completed_at=at(12)), eta=eta)
+    assert "Expected:" not in sections(done)

@@ -23,7 +23,7 @@ def describe_app(sim: Simulator, app_id: str) -> str:
         else:
             notes.append(f"{steps.label(step)} fails {failure.remaining}× then recovers")
     if faults.no_replica:
-        notes.append("no replica is retained")
+        notes.append("no replica is kept")
     reports_size = (
         app.report_dump_size if app.report_dump_size is not None else sim.config.report_dump_size
     )

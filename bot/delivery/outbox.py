@@ -97,7 +97,18 @@ class Outbox(Sends):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=idle)
             self._wake.clear()
-        await asyncio.gather(*senders, return_exceptions=True)
+        await self._finish(senders)
+
+    async def _finish(self, senders: set[asyncio.Task[None]], grace: float = 2.0) -> None:
+        """Stopping: give the senders a moment, then cancel those still waiting (for Slack's
+        budget, a back-off, or an answer). What they held stays queued; an item cut off
+        mid-call is found again by its metadata key at the next start: never sent twice."""
+        if not senders:
+            return
+        _, pending = await asyncio.wait(set(senders), timeout=grace)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     def stop(self) -> None:
         self._stopped = True

@@ -140,3 +140,28 @@ async def test_slacks_own_trouble_is_tried_again_and_the_card_appears(
     reply = next(p for p in slack.posted if p.text == "step A of app-1")
     assert reply.thread_ts == card.ts
     assert not [p for p in slack.posted if p.channel == "U1"]  # nobody told of a refusal
+
+
+async def test_stopping_never_waits_for_a_sender_stuck_on_slack(
+    store: Store, clock: FakeClock
+) -> None:
+    """Found by the ack benchmark: `python -m bot` did not stop within 10 s of SIGINT
+    while a sender waited on Slack. Stopping gives senders a moment, then cancels them;
+    what they held stays queued (an item cut off mid-call is found again by its key)."""
+    import asyncio
+
+    slack = FakeSlack()
+    hang = asyncio.Event()
+
+    async def never_answers(method: str, *, json: dict[str, Any]) -> Any:
+        await hang.wait()
+
+    slack.api_call = never_answers  # type: ignore[method-assign]
+    queue_move(store, clock, add_move(store, 1), ["step A of app-1"])
+    box = outbox(store, slack, clock)
+    box.learn_bot_name = lambda: asyncio.sleep(0)  # type: ignore[method-assign]
+    running = asyncio.create_task(box.run(idle=0.05))
+    await asyncio.sleep(0.2)  # a sender is now waiting for an answer that never comes
+    box.stop()
+    await asyncio.wait_for(running, timeout=5)  # back within the grace, not never
+    assert store.sendable_lanes(now=clock.now(), limit=10)  # nothing lost: still queued

@@ -99,7 +99,7 @@ class Outbox(Sends):
             self._wake.clear()
         await self._finish(senders)
 
-    async def _finish(self, senders: set[asyncio.Task[None]], grace: float = 2.0) -> None:
+    async def _finish(self, senders: set[asyncio.Task[None]], grace: float = 0.5) -> None:
         """Stopping: give the senders a moment, then cancel those still waiting (for Slack's
         budget, a back-off, or an answer). What they held stays queued; an item cut off
         mid-call is found again by its metadata key at the next start: never sent twice."""

@@ -19,10 +19,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
 from bot import ids
+from bot.answers import answer_click, channel_of
 from bot.deps import Deps
 from bot.render.blocks import section
 
@@ -31,19 +31,6 @@ log = logging.getLogger(__name__)
 # Buttons of the App Home tab: the only clicks that may come without a channel.
 HOME_ACTIONS: frozenset[str] = frozenset({ids.HOME_REQUEST_TEARDOWN})
 _INTERACTIONS = ("block_actions", "view_submission")
-
-
-def channel_of(body: dict[str, Any]) -> str | None:
-    """The channel a command or click came from (None for App Home and modals)."""
-    if "channel_id" in body:
-        return str(body["channel_id"])
-    channel = body.get("channel") or {}
-    if isinstance(channel, dict) and channel.get("id"):
-        return str(channel["id"])
-    container = body.get("container") or {}
-    if isinstance(container, dict) and container.get("channel_id"):
-        return str(container["channel_id"])
-    return None
 
 
 def refusal(allowed: list[str]) -> str:
@@ -102,20 +89,6 @@ def _closed_view(text: str) -> dict[str, Any]:
     return {"response_action": "update", "view": view.to_dict()}
 
 
-async def _tell(deps: Deps, body: dict[str, Any], channel: str | None, text: str) -> None:
-    """The refusal, privately: in the channel of the click, or by DM without one."""
-    user = (body.get("user") or {}).get("id")
-    if not user:
-        return
-    try:
-        if channel is not None:
-            await deps.slack.chat_postEphemeral(channel=channel, user=user, text=text)
-        else:
-            await deps.slack.chat_postMessage(channel=user, text=text)
-    except SlackApiError:
-        log.warning("could not tell %s that the channel is not allowed", user)
-
-
 async def allowed_channels(
     body: dict[str, Any],
     req: AsyncBoltRequest,
@@ -146,7 +119,7 @@ async def allowed_channels(
             headers={"Content-Type": "application/json; charset=utf-8"},
         )
     if kind == "block_actions":
-        await _tell(deps, body, channel_of(body), text)
+        await answer_click(deps.slack, body, text)
     return BoltResponse(status=200, body="")
 
 

@@ -18,25 +18,14 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.answers import answer, answer_click, channel_of
 from bot.deps import Deps
 from bot.parsing import UUID
 from bot.render import render_teardown_modal
 from bot.render.approval import render_reason_modal
-from handlers.guards import channel_of
 from storage.records import ApprovalKind
 
 log = logging.getLogger(__name__)
-
-
-async def answer(respond: AsyncRespond, deps: Deps, body: dict[str, Any], text: str) -> None:
-    """A private answer to the clicker: in place of the click, or by DM from App Home."""
-    if body.get("response_url"):
-        await respond(text=text, response_type="ephemeral", replace_original=False)
-        return
-    try:
-        await deps.slack.chat_postMessage(channel=body["user"]["id"], text=text)
-    except SlackApiError:
-        log.warning("could not answer %s by DM", body["user"]["id"])
 
 
 def reason_metadata(kind: ApprovalKind, migration_id: str, channel: str | None) -> str:
@@ -73,19 +62,7 @@ async def _ask_reason(
     text = refusal or await deps.approvals.request_for(
         kind, value, user=user, channel=channel_of(body)
     )
-    await answer_click(deps, body, text)
-
-
-async def answer_click(deps: Deps, body: dict[str, Any], text: str) -> None:
-    """A private answer where no `respond` is at hand: in the click's channel, or by DM."""
-    user, channel = body["user"]["id"], channel_of(body)
-    try:
-        if channel is not None:
-            await deps.slack.chat_postEphemeral(channel=channel, user=user, text=text)
-        else:
-            await deps.slack.chat_postMessage(channel=user, text=text)
-    except SlackApiError:
-        log.warning("could not answer %s", user)
+    await answer_click(deps.slack, body, text)
 
 
 async def handle_request_reverse(
@@ -133,7 +110,7 @@ async def handle_approve(
     if a is not None and a.kind == "teardown":
         a, refusal = await deps.approvals.check(approval_id, user, "approve")
         if refusal is not None or a is None:
-            await answer(respond, deps, body, refusal or "This request no longer exists.")
+            await answer(respond, deps.slack, body, refusal or "This request no longer exists.")
             return
         source = str(a.snapshot.get("source_region") or "the source region")
         cost = deps.cards.replica_costs.get(a.migration_id)
@@ -143,10 +120,10 @@ async def handle_approve(
         except SlackApiError as exc:
             error = exc.response.get("error", "error")
             text = f"I couldn't open the teardown confirmation (Slack said {error}). Click Approve again."
-            await answer(respond, deps, body, text)
+            await answer(respond, deps.slack, body, text)
         return
     text = await deps.approvals.decide(approval_id, user, "approve")
-    await answer(respond, deps, body, text)
+    await answer(respond, deps.slack, body, text)
 
 
 async def handle_deny(
@@ -161,4 +138,4 @@ async def handle_deny(
     await ack()
     assert deps.approvals is not None
     text = await deps.approvals.decide(str(action.get("value") or ""), body["user"]["id"], "deny")
-    await answer(respond, deps, body, text)
+    await answer(respond, deps.slack, body, text)

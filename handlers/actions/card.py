@@ -15,6 +15,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot import aborting
 from bot.adoption import adopt, parse_button_value
+from bot.answers import answer, channel_of
 from bot.deps import Deps
 from bot.errors import ButterbaseError, NotFound
 from bot.explain import explain
@@ -22,10 +23,8 @@ from bot.models import MigrationStatus
 from bot.render.blocks import context
 from bot.render.text import hhmm
 from bot.tracker import card_item
-from handlers.actions.approvals import answer
 from handlers.commands.migrate import permalink
 from handlers.commands.status import OVERVIEW, overview, tracked_view, untracked_view
-from handlers.guards import channel_of
 from storage.records import OutboxItem
 
 INVALID = "That button no longer names a migration the bot can act on. Nothing was done."
@@ -60,7 +59,7 @@ async def _channel_or_refuse(deps: Deps, body: dict[str, Any], respond: AsyncRes
     that nothing is ever adopted or posted in channel "" or "None"."""
     channel = channel_of(body)
     if channel is None:
-        await answer(respond, deps, body, NO_CHANNEL)
+        await answer(respond, deps.slack, body, NO_CHANNEL)
     return channel
 
 

@@ -7,11 +7,10 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
+from bot.answers import answer, channel_of
 from bot.deps import Deps
 from bot.parsing import UsageError, check_app_id, check_region
-from handlers.actions.approvals import answer
 from handlers.commands.migrate import start_move
-from handlers.guards import channel_of
 
 NO_CHANNEL = (
     "The region picker works only in a channel, where the move's card goes, and this pick "
@@ -30,7 +29,7 @@ async def handle_pick_region(
     await ack()
     channel = channel_of(body)
     if channel is None:  # never a move tracked in no channel (or in "None")
-        await answer(respond, deps, body, NO_CHANNEL)
+        await answer(respond, deps.slack, body, NO_CHANNEL)
         return
     value = str((action.get("selected_option") or {}).get("value") or "")
     app_id, _, region = value.partition("|")

@@ -10,8 +10,8 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
+from bot.answers import answer
 from bot.deps import Deps
-from handlers.actions.approvals import answer
 
 log = logging.getLogger(__name__)
 
@@ -30,4 +30,4 @@ async def handle_unknown_action(
 ) -> None:
     await ack()
     log.info("click on an unknown action %r", str(action.get("action_id"))[:80])
-    await answer(respond, deps, body, UNKNOWN)
+    await answer(respond, deps.slack, body, UNKNOWN)

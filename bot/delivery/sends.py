@@ -65,7 +65,6 @@ class Sends:
         self._cards = cards
         self._caller = caller
         self._card_interval = card_interval
-        self._last_found: str | None = None  # ts of the last post found in Slack, not made
         self._fold_after = fold_after
         self._last_card: dict[str, float] = {}
         self._bot_name: str | None = None
@@ -106,14 +105,16 @@ class Sends:
             await call("chat.update", priority=head.priority, channel=head.channel_id, **payload)
             self._sent([head], str(payload.get("ts")))
         else:
-            self._sent([head], await self._post([head], head.channel_id, None, payload))
+            ts, _ = await self._post([head], head.channel_id, None, payload)
+            self._sent([head], ts)
 
-    def _carried(self, cards: list[OutboxItem], ts: str) -> list[OutboxItem]:
+    @staticmethod
+    def _carried(cards: list[OutboxItem], found: bool) -> list[OutboxItem]:
         """The card items a post carried. A post made now was rendered at send time: it
         carries every queued state. A post found in Slack after a crash (its answer was
         lost) carries only what was being sent then: the states queued since must still go
         out, as a `chat.update` of the card found."""
-        if self._last_found != ts:
+        if not found:
             return cards
         return [i for i in cards if i.sending_at] or cards[:1]
 
@@ -129,13 +130,13 @@ class Sends:
         *,
         priority: int | None = None,
         spent: bool = False,
-    ) -> str:
-        """Post once: if the batch may have reached Slack already, find it there first."""
+    ) -> tuple[str, bool]:
+        """Post once: if the batch may have reached Slack already, find it there first.
+        (ts, whether it was found there rather than posted now)."""
         key = key_of(batch[0])
         found = await self._posted_before(batch, channel, thread)
         if key in found:
-            self._last_found = found[key]
-            return found[key]
+            return found[key], True
         self._store.mark_sending([i.id or 0 for i in batch], at=self._clock.now())
         if thread:
             args = {**args, "thread_ts": thread}
@@ -147,7 +148,7 @@ class Sends:
             metadata=metadata(key),
             **args,
         )
-        return str(response.get("ts"))
+        return str(response.get("ts")), False
 
     async def _posted_before(
         self, batch: list[OutboxItem], channel: str, thread: str | None
@@ -186,11 +187,11 @@ class Sends:
                 return
             # its thread waits for it: it goes out as soon as a step reply would
             first = min(head.priority, STEP)
-            ts = await self._post(
+            ts, found = await self._post(
                 cards, m.channel_id, m.thread_ts, _content(card, head), priority=first
             )
             self._store.set_card_ts(m.migration_id, ts)
-            self._sent(self._carried(cards, ts), ts)  # newer states follow as an update
+            self._sent(self._carried(cards, found), ts)  # newer states follow as an update
             self._release_thread(m.migration_id)
             return
         # its final state is a milestone: at once, before the refreshes of moves in flight
@@ -233,9 +234,9 @@ class Sends:
         thread = a.thread_ts or (m.thread_ts if m else None)
         if thread:
             args["reply_broadcast"] = True
-        ts = await self._post(cards, a.channel_id, thread, args)
+        ts, found = await self._post(cards, a.channel_id, thread, args)
         self._store.set_approval_message(a.approval_id, ts, thread)
-        self._sent(self._carried(cards, ts), ts)  # newer states follow as an update
+        self._sent(self._carried(cards, found), ts)  # newer states follow as an update
 
     async def _reply(self, items: list[OutboxItem]) -> None:
         """The thread's news in one message: it waits for the budget at the priority of
@@ -263,7 +264,7 @@ class Sends:
             args = {"text": part, "unfurl_links": False}
             if thread and any(i.kind == "broadcast" for i in batch):
                 args["reply_broadcast"] = True
-            ts = await self._post(piece, m.channel_id, thread, args, spent=n == 0)
+            ts, _ = await self._post(piece, m.channel_id, thread, args, spent=n == 0)
         self._sent(batch, ts)
 
     def _batch(self, items: list[OutboxItem]) -> list[OutboxItem]:
